@@ -1,0 +1,39 @@
+# attend — build, test, demo, install. Every target installs the Debian packages it needs when missing.
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+APT_PKGS = libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev
+RELEASE_BIN = .build/release/attend
+DEMO_IMAGE ?= samples/scene-01.png
+
+.PHONY: all deps build demo test install bench clean
+
+all: build
+
+# Installs the system libraries the package links, only when one is missing (needs root, as on CI).
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product attend
+
+demo: build
+	$(RELEASE_BIN) info $(DEMO_IMAGE)
+	$(RELEASE_BIN) preprocess $(DEMO_IMAGE) --out /tmp/attend-demo-224.png
+	@echo "wrote /tmp/attend-demo-224.png (the exact pixels the model sees)"
+
+# The whole suite. The release binary is built first: the command-line tests (and the synthetic
+# training run) use it through ATTEND_BIN.
+test: build
+	ATTEND_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/attend/models
+	install -m 755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/attend
+	cp -R models/. $(DESTDIR)$(PREFIX)/share/attend/models/
+
+clean:
+	rm -rf .build

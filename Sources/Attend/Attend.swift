@@ -1,0 +1,1 @@
+// Attend: placeholder until its first file lands.

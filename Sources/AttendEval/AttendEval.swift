@@ -1,0 +1,1 @@
+// AttendEval: placeholder until its first file lands.

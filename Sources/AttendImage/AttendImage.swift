@@ -1,0 +1,1 @@
+// AttendImage: placeholder until its first file lands.

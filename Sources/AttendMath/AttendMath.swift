@@ -1,0 +1,1 @@
+// AttendMath: placeholder until its first file lands.

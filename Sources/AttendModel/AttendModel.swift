@@ -1,0 +1,1 @@
+// AttendModel: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// AttendTrain: placeholder until its first file lands.
