@@ -1,1 +1,0 @@
-// AttendImage: placeholder until its first file lands.
