@@ -1,1 +1,0 @@
-// AttendMath: placeholder until its first file lands.

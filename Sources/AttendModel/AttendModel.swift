@@ -1,1 +1,0 @@
-// AttendModel: placeholder until its first file lands.

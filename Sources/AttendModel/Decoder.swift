@@ -1,0 +1,146 @@
+import AttendMath
+import Foundation
+
+// MARK: - Decoder for inference
+//
+// Owns a stable copy of the model's weights so the layer kernels can take raw pointers into it, and
+// runs one decoding step for any number of rows (beams of one image, or of many images at once).
+
+public final class InferenceDecoder {
+    public let config: ModelConfig
+    let layout: ParameterLayout
+    /// (layout.count) every parameter, in layout order.
+    private let weights: UnsafeMutableBufferPointer<Float>
+
+    public init(model: Model) {
+        config = model.config
+        layout = model.layout
+        weights = .allocate(capacity: model.parameters.count)
+        _ = weights.initialize(from: model.parameters)
+    }
+
+    deinit { weights.deallocate() }
+
+    func pointer(_ spec: TensorSpec) -> UnsafePointer<Float> { UnsafePointer(weights.baseAddress! + spec.offset) }
+
+    var attentionWeights: AttentionWeights {
+        AttentionWeights(hiddenWeight: pointer(layout.attHiddenWeight), hiddenBias: pointer(layout.attHiddenBias),
+                         scoreWeight: pointer(layout.attScoreWeight), scoreBias: pointer(layout.attScoreBias),
+                         betaWeight: pointer(layout.betaWeight), betaBias: pointer(layout.betaBias))
+    }
+
+    var lstmWeights: LSTMWeights {
+        LSTMWeights(inputWeight: pointer(layout.lstmInputWeight), hiddenWeight: pointer(layout.lstmHiddenWeight),
+                    bias: pointer(layout.lstmBias))
+    }
+
+    var deepOutputWeights: DeepOutputWeights {
+        DeepOutputWeights(hiddenWeight: pointer(layout.outHiddenWeight), hiddenBias: pointer(layout.outHiddenBias),
+                          contextWeight: pointer(layout.outContextWeight),
+                          contextBias: pointer(layout.outContextBias),
+                          outWeight: pointer(layout.outWeight), outBias: pointer(layout.outBias))
+    }
+
+    /// Per-image quantities computed once before the first step.
+    public struct Prepared {
+        /// (N, L, D)
+        public var annotations: [Float]
+        /// (N, L, A) W_a a + b_a
+        public var projected: [Float]
+        /// (N, H) h_0 = tanh(init_h(mean a)), c_0 likewise
+        public var hidden: [Float]
+        public var cell: [Float]
+    }
+
+    /// annotations (N, L, D) → projected features and the initial state.
+    public func prepare(annotations: [Float], images: Int) -> Prepared {
+        let (L, D, A, H) = (config.locations, config.featureSize, config.attentionSize, config.hiddenSize)
+        precondition(annotations.count == images * L * D, "annotations must be (N, L, D)")
+        var projected = [Float](repeating: 0, count: images * L * A)
+        var mean = [Float](repeating: 0, count: images * D)
+        var hidden = [Float](repeating: 0, count: images * H), cell = hidden
+        annotations.withUnsafeBufferPointer { a in
+            attentionProjectFeatures(projected: &projected, annotations: a.baseAddress!,
+                                     weight: pointer(layout.attFeatureWeight), bias: pointer(layout.attFeatureBias),
+                                     rows: images * L, featureSize: D, attentionSize: A)
+            for n in 0..<images {
+                for l in 0..<L {
+                    for d in 0..<D { mean[n * D + d] += a[(n * L + l) * D + d] }
+                }
+            }
+        }
+        let scale = 1 / Float(L)
+        for i in 0..<mean.count { mean[i] *= scale }
+        linearForward(output: &hidden, input: mean, weight: pointer(layout.initHiddenWeight),
+                      bias: pointer(layout.initHiddenBias), rows: images, inFeatures: D, outFeatures: H)
+        linearForward(output: &cell, input: mean, weight: pointer(layout.initCellWeight),
+                      bias: pointer(layout.initCellBias), rows: images, inFeatures: D, outFeatures: H)
+        tanhInPlace(&hidden, count: hidden.count)
+        tanhInPlace(&cell, count: cell.count)
+        return Prepared(annotations: annotations, projected: projected, hidden: hidden, cell: cell)
+    }
+
+    /// Buffers one step writes, sized for `rows`.
+    public struct StepOutput {
+        public var logits: [Float]      // (R, V)
+        public var alpha: [Float]       // (R, L)
+        public var beta: [Float]        // (R)
+        public var hidden: [Float]      // (R, H) h_t
+        public var cell: [Float]        // (R, H) c_t
+        fileprivate var scratch: [Float]
+
+        init(rows: Int, config: ModelConfig) {
+            let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
+                                      config.attentionSize, config.vocabularySize)
+            logits = .init(repeating: 0, count: rows * V)
+            alpha = .init(repeating: 0, count: rows * L)
+            beta = .init(repeating: 0, count: rows)
+            hidden = .init(repeating: 0, count: rows * H)
+            cell = .init(repeating: 0, count: rows * H)
+            // embedded+gated input (E + D), context (D), hidden projection (A), activations (L·A), gates (4H), deep (E)
+            scratch = .init(repeating: 0, count: rows * ((E + D) + D + A + L * A + 4 * H + E))
+        }
+    }
+
+    public func makeStepOutput(rows: Int) -> StepOutput { StepOutput(rows: rows, config: config) }
+
+    /// One step for R rows: previous words (R), state h_{t−1}, c_{t−1} (R, H); row r attends over image
+    /// `sourceRow[r]` of `prepared`. Writes logits, α_t, β_t, h_t, c_t into `output`.
+    public func step(previous: [Int32], hidden: [Float], cell: [Float], sourceRow: [Int32],
+                     prepared: Prepared, output: inout StepOutput) {
+        let R = previous.count
+        let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
+                                  config.attentionSize, config.vocabularySize)
+        output.scratch.withUnsafeMutableBufferPointer { scratch in
+            let input = scratch.baseAddress!                    // (R, E + D) [E y_{t−1}; z_t]
+            let context = input + R * (E + D)                   // (R, D)
+            let hiddenProjection = context + R * D              // (R, A)
+            let activations = hiddenProjection + R * A          // (R, L, A)
+            let gates = activations + R * L * A                 // (R, 4H)
+            let deep = gates + R * 4 * H                        // (R, E)
+            let embedded = UnsafeMutablePointer<Float>.allocate(capacity: R * E)   // (R, E)
+            let gated = UnsafeMutablePointer<Float>.allocate(capacity: R * D)      // (R, D)
+            defer { embedded.deallocate(); gated.deallocate() }
+
+            previous.withUnsafeBufferPointer { ids in
+                embeddingForward(output: embedded, ids: ids.baseAddress!, table: pointer(layout.embedding),
+                                 rows: R, embeddingSize: E)
+            }
+            attentionForward(gated: gated, context: context, gate: &output.beta, alpha: &output.alpha,
+                             activations: activations, hiddenProjection: hiddenProjection,
+                             annotations: prepared.annotations, projected: prepared.projected, hidden: hidden,
+                             weights: attentionWeights, sourceRow: sourceRow, rows: R, locations: L,
+                             featureSize: D, hiddenSize: H, attentionSize: A)
+            for r in 0..<R {
+                (input + r * (E + D)).update(from: embedded + r * E, count: E)
+                (input + r * (E + D) + E).update(from: gated + r * D, count: D)
+            }
+            lstmCellForward(newHidden: &output.hidden, newCell: &output.cell, gates: gates, input: input,
+                            hidden: hidden, cell: cell, weights: lstmWeights, rows: R, inputSize: E + D,
+                            hiddenSize: H)
+            deepOutputForward(logits: &output.logits, deep: deep, embedded: embedded, hidden: output.hidden,
+                              gated: gated, weights: deepOutputWeights, rows: R, embeddingSize: E,
+                              hiddenSize: H, featureSize: D, vocabularySize: V)
+        }
+    }
+}

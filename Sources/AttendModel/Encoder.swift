@@ -1,0 +1,105 @@
+import AttendMath
+import Foundation
+
+// MARK: - Encoder for inference
+//
+// The CNN with each batch norm folded into the convolution before it (weights scaled, a bias added), so an
+// inference pass is convolution + ReLU (+ pool) per stage. Activations are (C, B, H, W) throughout.
+
+public final class InferenceEncoder {
+    public let config: ModelConfig
+    /// Folded weights (Cout, Cin·9) and biases (Cout), one pair per stage.
+    private let weights: [[Float]]
+    private let biases: [[Float]]
+    /// At most this many images share one im2col buffer; bounds memory for big batches.
+    public var imagesPerChunk = 8
+
+    public init(model: Model) {
+        config = model.config
+        var weights: [[Float]] = [], biases: [[Float]] = []
+        var inChannels = 3
+        for (stage, layout) in zip(model.config.channels, model.layout.stages) {
+            var weight = model.values(of: layout.convWeight)
+            let bias = weight.withUnsafeMutableBufferPointer { w in
+                foldBatchNorm(weight: w.baseAddress!, outChannels: stage, fanIn: inChannels * 9,
+                              scale: model.values(of: layout.bnScale), shift: model.values(of: layout.bnShift),
+                              runningMean: model.values(of: layout.bnRunningMean),
+                              runningVar: model.values(of: layout.bnRunningVar))
+            }
+            weights.append(weight)
+            biases.append(bias)
+            inChannels = stage
+        }
+        self.weights = weights
+        self.biases = biases
+    }
+
+    /// images (3, B, S, S) normalised → annotations (B, L, D).
+    public func encode(images: UnsafePointer<Float>, batch: Int) -> [Float] {
+        var side = config.imageSize, inChannels = 3
+        var current = [Float](UnsafeBufferPointer(start: images, count: 3 * batch * side * side))
+        for stage in 0..<config.channels.count {
+            let outChannels = config.channels[stage], stride = config.strides[stage]
+            let outSide = convOutputSize(side, stride: stride)
+            let positions = outSide * outSide
+            var output = [Float](repeating: 0, count: outChannels * batch * positions)
+            let chunk = min(batch, imagesPerChunk)
+            var columns = [Float](repeating: 0, count: inChannels * 9 * chunk * positions)
+            current.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        var first = 0
+                        while first < batch {
+                            let count = min(chunk, batch - first)
+                            im2col3x3(input: input.baseAddress!, channels: inChannels, batch: batch, height: side,
+                                      width: side, stride: stride, columns: cols.baseAddress!,
+                                      firstImage: first, imageCount: count)
+                            // out[:, first…first+count) (Cout, count·positions), row stride B·positions
+                            gemm(m: outChannels, n: count * positions, k: inChannels * 9,
+                                 a: weights[stage], b: cols.baseAddress!,
+                                 c: out.baseAddress! + first * positions, ldc: batch * positions)
+                            first += count
+                        }
+                    }
+                    let n = batch * positions
+                    for o in 0..<outChannels {
+                        let row = out.baseAddress! + o * n, bias = biases[stage][o]
+                        for j in 0..<n { row[j] = max(row[j] + bias, 0) }   // folded BN bias, then ReLU
+                    }
+                }
+            }
+            side = outSide
+            if config.poolAfter[stage] {
+                var pooled = [Float](repeating: 0, count: outChannels * batch * (side / 2) * (side / 2))
+                output.withUnsafeBufferPointer { input in
+                    pooled.withUnsafeMutableBufferPointer { out in
+                        maxPoolForward(output: out.baseAddress!, argmax: nil, input: input.baseAddress!,
+                                       planes: outChannels * batch, height: side, width: side)
+                    }
+                }
+                output = pooled
+                side /= 2
+            }
+            current = output
+            inChannels = outChannels
+        }
+        return channelMajorToAnnotations(current, channels: inChannels, batch: batch, locations: side * side)
+    }
+}
+
+/// (D, B, L) → (B, L, D).
+public func channelMajorToAnnotations(_ features: [Float], channels: Int, batch: Int, locations: Int) -> [Float] {
+    var annotations = [Float](repeating: 0, count: features.count)
+    features.withUnsafeBufferPointer { f in
+        annotations.withUnsafeMutableBufferPointer { a in
+            for d in 0..<channels {
+                for b in 0..<batch {
+                    let source = f.baseAddress! + (d * batch + b) * locations
+                    let target = a.baseAddress! + b * locations * channels + d
+                    for l in 0..<locations { target[l * channels] = source[l] }
+                }
+            }
+        }
+    }
+    return annotations
+}

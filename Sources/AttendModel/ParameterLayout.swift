@@ -1,0 +1,110 @@
+// MARK: - Parameter layout
+//
+// All parameters of a model live in one Float allocation; this layout names each tensor's slice of it, in
+// a fixed order that is also the order of the model file. Gradients and optimizer moments use the same
+// layout, so one offset finds a tensor in all of them.
+
+/// One named tensor: its shape and where it sits in the flat parameter array.
+public struct TensorSpec: Equatable, Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+    /// False for batch-norm running statistics: stored with the weights, never given a gradient.
+    public let trainable: Bool
+
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// Offsets of one encoder stage's tensors.
+public struct EncoderStageLayout: Sendable {
+    public let convWeight: TensorSpec    // (Cout, Cin, 3, 3)
+    public let bnScale: TensorSpec       // (Cout) γ
+    public let bnShift: TensorSpec       // (Cout) β
+    public let bnRunningMean: TensorSpec // (Cout)
+    public let bnRunningVar: TensorSpec  // (Cout)
+}
+
+public struct ParameterLayout: Sendable {
+    public let config: ModelConfig
+    public private(set) var tensors: [TensorSpec] = []
+    public private(set) var count = 0
+
+    public private(set) var stages: [EncoderStageLayout] = []
+    public private(set) var embedding: TensorSpec! = nil          // (V, E)
+    public private(set) var initHiddenWeight: TensorSpec! = nil   // (H, D)
+    public private(set) var initHiddenBias: TensorSpec! = nil     // (H)
+    public private(set) var initCellWeight: TensorSpec! = nil     // (H, D)
+    public private(set) var initCellBias: TensorSpec! = nil       // (H)
+    public private(set) var attFeatureWeight: TensorSpec! = nil   // (A, D)  W_a
+    public private(set) var attFeatureBias: TensorSpec! = nil     // (A)
+    public private(set) var attHiddenWeight: TensorSpec! = nil    // (A, H)  W_h
+    public private(set) var attHiddenBias: TensorSpec! = nil      // (A)
+    public private(set) var attScoreWeight: TensorSpec! = nil     // (A)     w
+    public private(set) var attScoreBias: TensorSpec! = nil       // (1)     (cancels in the softmax; kept to mirror PyTorch)
+    public private(set) var betaWeight: TensorSpec! = nil         // (H)     w_β
+    public private(set) var betaBias: TensorSpec! = nil           // (1)
+    public private(set) var lstmInputWeight: TensorSpec! = nil    // (4H, E + D)  gates i, f, g, o
+    public private(set) var lstmHiddenWeight: TensorSpec! = nil   // (4H, H)
+    public private(set) var lstmBias: TensorSpec! = nil           // (4H)
+    public private(set) var outHiddenWeight: TensorSpec! = nil    // (E, H)  L_h
+    public private(set) var outHiddenBias: TensorSpec! = nil      // (E)
+    public private(set) var outContextWeight: TensorSpec! = nil   // (E, D)  L_z
+    public private(set) var outContextBias: TensorSpec! = nil     // (E)
+    public private(set) var outWeight: TensorSpec! = nil          // (V, E)  L_o
+    public private(set) var outBias: TensorSpec! = nil            // (V)
+
+    public init(config: ModelConfig) {
+        precondition(config.problem() == nil, "invalid configuration: \(config.problem()!)")
+        self.config = config
+        let (D, E, H, A, V) = (config.featureSize, config.embeddingSize, config.hiddenSize,
+                               config.attentionSize, config.vocabularySize)
+        var inChannels = 3
+        for (i, outChannels) in config.channels.enumerated() {
+            let prefix = "encoder.stage\(i + 1)"
+            let stage = EncoderStageLayout(
+                convWeight: add("\(prefix).conv.weight", [outChannels, inChannels, 3, 3]),
+                bnScale: add("\(prefix).bn.weight", [outChannels]),
+                bnShift: add("\(prefix).bn.bias", [outChannels]),
+                bnRunningMean: add("\(prefix).bn.running_mean", [outChannels], trainable: false),
+                bnRunningVar: add("\(prefix).bn.running_var", [outChannels], trainable: false))
+            stages.append(stage)
+            inChannels = outChannels
+        }
+        embedding = add("decoder.embedding", [V, E])
+        initHiddenWeight = add("decoder.init_h.weight", [H, D])
+        initHiddenBias = add("decoder.init_h.bias", [H])
+        initCellWeight = add("decoder.init_c.weight", [H, D])
+        initCellBias = add("decoder.init_c.bias", [H])
+        attFeatureWeight = add("decoder.att_features.weight", [A, D])
+        attFeatureBias = add("decoder.att_features.bias", [A])
+        attHiddenWeight = add("decoder.att_hidden.weight", [A, H])
+        attHiddenBias = add("decoder.att_hidden.bias", [A])
+        attScoreWeight = add("decoder.att_score.weight", [A])
+        attScoreBias = add("decoder.att_score.bias", [1])
+        betaWeight = add("decoder.beta.weight", [H])
+        betaBias = add("decoder.beta.bias", [1])
+        lstmInputWeight = add("decoder.lstm.weight_ih", [4 * H, E + D])
+        lstmHiddenWeight = add("decoder.lstm.weight_hh", [4 * H, H])
+        lstmBias = add("decoder.lstm.bias", [4 * H])
+        outHiddenWeight = add("decoder.out_hidden.weight", [E, H])
+        outHiddenBias = add("decoder.out_hidden.bias", [E])
+        outContextWeight = add("decoder.out_context.weight", [E, D])
+        outContextBias = add("decoder.out_context.bias", [E])
+        outWeight = add("decoder.out.weight", [V, E])
+        outBias = add("decoder.out.bias", [V])
+    }
+
+    private mutating func add(_ name: String, _ shape: [Int], trainable: Bool = true) -> TensorSpec {
+        let spec = TensorSpec(name: name, shape: shape, offset: count, trainable: trainable)
+        tensors.append(spec)
+        count += spec.count
+        return spec
+    }
+
+    public func tensor(named name: String) -> TensorSpec? { tensors.first { $0.name == name } }
+
+    /// Parameters of the encoder alone (the CNN), the figure the architecture budget speaks of.
+    public var encoderParameterCount: Int {
+        tensors.filter { $0.name.hasPrefix("encoder.") && $0.trainable }.reduce(0) { $0 + $1.count }
+    }
+}
