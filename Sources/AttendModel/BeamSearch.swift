@@ -111,7 +111,7 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
             output.logits.withUnsafeBufferPointer { logProbabilities in
                 for (h, hypothesis) in live[image].enumerated() {
                     let row = logProbabilities.baseAddress! + hypothesis.row * V
-                    for word in topIndices(row, count: V, k: 2 * K + 1) {
+                    for word in topIndices(row, count: V, k: 2 * K + 2) {   // + <pad>, <start>
                         let id = Int32(word)
                         if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
                         if hypothesis.repeatsNgram(id, n: options.noRepeatNgram) { continue }
