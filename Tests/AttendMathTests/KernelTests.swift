@@ -72,3 +72,16 @@ final class KernelTests: XCTestCase {
         }
     }
 }
+
+final class VectorTanhTests: XCTestCase {
+    func testTanhVectorMatchesLibmEverywhere() {
+        // Dense over the interesting range, plus extremes that must saturate without NaN.
+        var x: [Float] = stride(from: -12, through: 12, by: 0.0007).map { Float($0) }
+        x += [-100, -88.7, 88.7, 100, 0, -0.0, 1e-8, -1e-8, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var y = x
+        tanhVector(&y, count: y.count)
+        for (input, output) in zip(x, y) {
+            XCTAssertEqual(Double(output), tanh(Double(input)), accuracy: 1e-6, "tanh(\(input))")
+        }
+    }
+}
