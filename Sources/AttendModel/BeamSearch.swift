@@ -7,7 +7,7 @@ import AttendMath
 // is chosen by score / length (tokens including <end>). When no hypothesis of an image ends before the word
 // limit, the best unfinished one is returned rather than nothing.
 
-public struct DecodeOptions: Sendable {
+public struct CaptionOptions: Sendable {
     /// K: live hypotheses per image; 1 is greedy decoding.
     public var beamSize = 3
     /// Decoding steps at most: a caption that has not ended after this many words is returned unfinished.
@@ -84,7 +84,7 @@ private struct Hypothesis {
 
 /// Captions every image of `prepared` (N images).
 public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Prepared, images: Int,
-                       vocabulary: Vocabulary, options: DecodeOptions) -> [Caption] {
+                       vocabulary: Vocabulary, options: CaptionOptions) -> [Caption] {
     precondition(options.beamSize >= 1, "beam size must be at least 1")
     let config = decoder.config
     let (L, H, V) = (config.locations, config.hiddenSize, config.vocabularySize)

@@ -17,7 +17,7 @@ public final class Captioner: @unchecked Sendable {
     public var vocabulary: Vocabulary { model.vocabulary }
 
     /// images (B, 3, S, S) normalised → one caption per image, all images' beams decoded together.
-    public func caption(images: [Float], count: Int, options: DecodeOptions = DecodeOptions()) -> [Caption] {
+    public func caption(images: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
         let side = config.imageSize
         precondition(images.count == count * 3 * side * side, "images must be (B, 3, S, S)")
         let annotations = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: count) }
@@ -25,7 +25,7 @@ public final class Captioner: @unchecked Sendable {
     }
 
     /// annotations (B, L, D) → one caption per image.
-    public func caption(annotations: [Float], count: Int, options: DecodeOptions = DecodeOptions()) -> [Caption] {
+    public func caption(annotations: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
         let prepared = decoder.prepare(annotations: annotations, images: count)
         return beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary, options: options)
     }

@@ -103,9 +103,9 @@ final class ReferenceForwardTests: XCTestCase {
         let captioner = Captioner(model: model)
         let images = Self.inputImages(batch: fixture.batch, size: model.config.imageSize)
         let greedy = captioner.caption(images: images, count: fixture.batch,
-                                       options: DecodeOptions(beamSize: 1, maxWords: fixture.max_words))
+                                       options: CaptionOptions(beamSize: 1, maxWords: fixture.max_words))
         let beam = captioner.caption(images: images, count: fixture.batch,
-                                     options: DecodeOptions(beamSize: 3, maxWords: fixture.max_words))
+                                     options: CaptionOptions(beamSize: 3, maxWords: fixture.max_words))
         for (b, image) in fixture.images.enumerated() {
             let greedyIds = greedy[b].tokens.map(\.id) + (greedy[b].end.map { [$0.id] } ?? [])
             XCTAssertEqual(greedyIds, image.greedy_ids, "image \(b) greedy")
