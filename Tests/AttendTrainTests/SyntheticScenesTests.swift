@@ -160,7 +160,7 @@ final class SyntheticScenesTests: XCTestCase {
         var connectives: [String] = []
         var i = 0
         while i < words.count {
-            if words[i] == "a" && i + 2 < words.count + 0 && i + 2 <= words.count - 1 {
+            if words[i] == "a" && i + 2 < words.count {
                 names.append("\(words[i + 1]) \(words[i + 2])")
                 i += 3
             } else {
