@@ -243,7 +243,7 @@ private struct SheetMetrics {
 
     init(picture: RGBImage) {
         let tile = max(picture.width, picture.height)
-        wordScale = max(1, min(4, tile / 100))
+        wordScale = max(1, min(4, (tile + 40) / 100))   // 12-pixel letters from 160-pixel tiles up
         smallScale = max(1, wordScale - 1)
         titleScale = wordScale + (tile >= 160 ? 1 : 0)
         gap = max(8, tile / 16)
