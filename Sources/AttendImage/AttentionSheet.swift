@@ -1,3 +1,5 @@
+import Dispatch
+
 // MARK: - AttentionSheet
 
 /// One word of a caption with where it looked: what a sheet draws a tile of.
@@ -74,9 +76,17 @@ public struct AttentionSheet: Sendable {
     // MARK: - Rendering
 
     /// Every word's picture with its map laid over it, in caption order.
+    /// Words are drawn on all cores: a 20-word sheet is then a small part of the command's time.
     public func overlays() -> [RGBImage] {
         let smoother = AttentionSmoother(grid: grid, width: picture.width, height: picture.height, blur: blur)
-        return words.map { picture.overlaid(with: smoother.map($0.attention), style: style, alpha: alpha) }
+        var tiles = [RGBImage?](repeating: nil, count: words.count)
+        tiles.withUnsafeMutableBufferPointer { tiles in
+            let output = tiles   // each iteration writes only its own slot
+            DispatchQueue.concurrentPerform(iterations: words.count) { i in
+                output[i] = picture.overlaid(with: smoother.map(words[i].attention), style: style, alpha: alpha)
+            }
+        }
+        return tiles.map { $0! }
     }
 
     /// Where everything of the sheet goes.
