@@ -1,0 +1,229 @@
+import ArgumentParser
+import Attend
+import AttendImage
+import AttendModel
+import Foundation
+
+/// `attend batch DIR...`: caption every image under some folders, one record per image, resumable.
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Caption every image in folders: one record per image, written as it finishes, resumable.",
+        discussion: """
+            Images are recognised by content (JPEG and PNG, whatever their names), in sorted order; names \
+            starting with "." are skipped. Every other file gets a record: its caption, or the reason it has \
+            none (not an image, corrupt, unreadable, a symbolic-link loop…). Records are appended and flushed \
+            as images finish, so an interrupted run loses nothing written; --resume skips the images already \
+            in --out (a last record cut short by a crash is removed and redone).
+            JSONL records: {"path", "caption", "logprob", "ms"} or {"path", "error"}, plus "overlay" with \
+            --overlays. CSV and TSV: a header row, then path, caption, logprob, ms, error (and overlay).
+            --shard K/N keeps the images whose path below its folder hashes (FNV-1a 64) to K modulo N, so N \
+            processes cover every image once. Without --shard it comes from ATTEND_SHARD=K/N, \
+            SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX/ATTEND_SHARD_COUNT \
+            (Kubernetes Indexed Jobs); --shard 0/1 turns that off. See docs/BATCH.md.
+            Exit status: 0 every image captioned, 1 some file failed (all the others are still captioned), \
+            2 the model could not be loaded, 64 usage error, 130 interrupted (rerun with --resume).
+            """)
+
+    @Argument(help: ArgumentHelp("Folders (or image files) to caption.", valueName: "dir"))
+    var folders: [String]
+
+    @Flag(name: .shortAndLong, help: "Also caption the images in subfolders, at any depth.")
+    var recursive = false
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where the records go; - is standard output.", valueName: "file"))
+    var out = "-"
+
+    @Option(help: ArgumentHelp("Record format: jsonl, csv or tsv (default: from --out's extension, else jsonl).",
+                               valueName: "format"))
+    var format: RecordFormat?
+
+    @Option(help: ArgumentHelp("Also write each image's attention sheet (PNG) into this folder, mirroring the images' paths.",
+                               valueName: "dir"))
+    var overlays: String?
+
+    @Option(help: ArgumentHelp("Also write one static HTML page of thumbnails, captions and links to the sheets.",
+                               valueName: "file"))
+    var html: String?
+
+    @Flag(help: "Continue --out: skip the images already recorded there.")
+    var resume = false
+
+    @Flag(help: "Replace --out if it exists (without this, an existing --out needs --resume).")
+    var overwrite = false
+
+    @Option(help: ArgumentHelp("Caption only shard K of N (K = 0 … N−1).", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Images encoded and beam-searched together.", valueName: "b"))
+    var batch = 16
+
+    @Option(help: ArgumentHelp("Threads decoding images while the model runs (default: --threads).", valueName: "n"))
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("Batches captioned at once, each with --threads / lanes threads for its matrix products.",
+                               valueName: "n", visibility: .hidden))
+    var lanes = 1
+
+    @Option(help: ArgumentHelp("Seconds between progress lines when standard error is not a terminal.", valueName: "s"))
+    var progressEvery: Double = 30
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary on standard error (errors are still in the records).")
+    var quiet = false
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var imageOptions: ImageOptions
+
+    func validate() throws {
+        try modelOptions.validate()
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard (workers ?? 1) >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1") }
+        guard progressEvery > 0 else { throw ValidationError("--progress-every must be positive") }
+        if resume && out == "-" { throw ValidationError("--resume needs --out FILE (records already written there)") }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
+        if let shard { _ = try parsedShard(shard) }
+        for folder in folders where !FileManager.default.fileExists(atPath: folder) {
+            throw ValidationError("\(folder): no such file or directory")
+        }
+    }
+
+    func run() throws {
+        let shard = try resolveShard()
+        let captioner = try modelOptions.loadCaptioner()
+        let format = self.format ?? (out == "-" ? .jsonl : RecordFormat.inferred(fromPath: out))
+        let encoder = RecordEncoder(format: format, overlays: overlays != nil)
+
+        // Output first: a file that cannot be written should stop the run before any work is done.
+        var page: HTMLReport? = nil
+        var done = PathSet()
+        var earlierFailed = 0
+        let writer: RecordWriter
+        do {
+            if let html { page = try HTMLReport(path: html, title: "attend batch: \(folders.joined(separator: ", "))") }
+            writer = try RecordWriter(path: out, encoder: encoder, resume: resume, overwrite: overwrite) { record in
+                done.insert(record.path)
+                page?.add(record)
+            }
+            if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
+        } catch let error as RecordFileError {
+            page?.abandon()
+            printError("attend: \(error)")
+            throw ExitCode(64)
+        }
+        if let scan = writer.resumeScan {
+            earlierFailed = scan.failed
+            if !quiet {
+                var note = "attend: resuming \(out): \(scan.records) records already there (\(scan.failed) failed)"
+                if scan.tornBytes > 0 { note += "; removed a last record cut short (\(scan.tornBytes) bytes)" }
+                printError(note)
+            }
+        }
+        if !quiet, let shard, shard.shard.count > 1 { printError("attend: shard \(shard.shard) (from \(shard.source))") }
+
+        // Never caption our own outputs when they sit inside the folders.
+        let excluded = Set([out, html, overlays].compactMap { $0 }.filter { $0 != "-" }.compactMap(FileID.init(path:)))
+        let shardFilter = shard?.shard ?? .all
+        let selected: (WalkEntry) -> Bool = { shardFilter.contains(relativePath: $0.relativePath) }
+
+        // A first walk only counts, so the progress bar knows the total; nothing is kept.
+        var total = 0, skipped = 0
+        let counting = FolderWalk(roots: folders, recursive: recursive, excluded: excluded)
+        for entry in counting where selected(entry) {
+            if done.contains(entry.path) { skipped += 1 } else { total += 1 }
+        }
+        if !quiet, counting.skippedFolders > 0 {
+            printError("attend: \(counting.skippedFolders) subfolder(s) not entered (--recursive enters them)")
+        }
+
+        var settings = BatchSettings()
+        settings.batchSize = batch
+        settings.decodeWorkers = workers ?? modelOptions.threads
+        settings.lanes = lanes
+        settings.caption = modelOptions.captionOptions
+        settings.decoding = imageOptions.decodeOptions
+        if let overlays { settings.overlays = OverlaySettings(folder: overlays) }
+        if lanes > 1 { ImageCaptioner.setThreadCount(max(1, modelOptions.threads / lanes)) }
+        let runner = BatchRunner(captioner: captioner, settings: settings)
+
+        let walk = FolderWalk(roots: folders, recursive: recursive, excluded: excluded)
+        let source: () -> WalkEntry? = {
+            while let entry = walk.next() {
+                if selected(entry) && !done.contains(entry.path) { return entry }
+            }
+            return nil
+        }
+
+        let progress = ProgressBar(total: total, label: "batch",
+                                   display: quiet ? .none : .barOrLines(every: progressEvery))
+        let interrupt = Interruption { signal in
+            if !quiet { printError("\nattend: \(signal == SIGINT ? "interrupted" : "terminated"): finishing the images under way (again to stop at once)") }
+            runner.stop()
+        }
+        var captioned = 0, failed = 0
+        let start = Date()
+        var writeFailure: Error? = nil
+        do {
+            try runner.run(source: source) { record in
+                try writer.write(record)
+                page?.add(record)
+                if record.failed {
+                    failed += 1
+                    if !quiet && !progress.drawsBar { report(record.path, record.error ?? "") }
+                } else {
+                    captioned += 1
+                }
+                progress.advance(failed: record.failed ? 1 : 0)
+            }
+        } catch {
+            writeFailure = error
+        }
+        writer.close()
+        progress.finish()
+        interrupt.restore()
+        let seconds = Date().timeIntervalSince(start)
+
+        if let writeFailure {
+            page?.abandon()
+            printError("attend: \(writeFailure); rerun with --resume to continue")
+            throw ExitCode.failure
+        }
+        do {
+            try page?.finish()
+        } catch {
+            printError("attend: \(error)")
+            throw ExitCode.failure
+        }
+        if !quiet {
+            var summary = String(format: "attend: %d captioned, %d failed, %d skipped (already in %@), %.1f images/s over %@",
+                                 captioned, failed, skipped, out == "-" ? "the output" : out,
+                                 Double(captioned + failed) / max(seconds, 1e-9), ProgressBar.duration(seconds))
+            if earlierFailed > 0 { summary += "; \(earlierFailed) failed in earlier runs" }
+            printError(summary)
+        }
+        if let signal = interrupt.received {
+            if !quiet { printError("attend: stopped early: rerun with --resume to caption the rest") }
+            throw ExitCode(128 + signal)
+        }
+        if failed + earlierFailed > 0 { throw ExitCode.failure }
+    }
+
+    // MARK: - Shards
+
+    private func parsedShard(_ text: String) throws -> Shard {
+        do { return try Shard.parse(text) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// --shard, else the job scheduler's variables, else nil.
+    private func resolveShard() throws -> (shard: Shard, source: String)? {
+        if let shard { return (try parsedShard(shard), "--shard") }
+        do {
+            return try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            printError("attend: \(error)")
+            throw ExitCode(64)
+        }
+    }
+}
+
+extension RecordFormat: ExpressibleByArgument {}
