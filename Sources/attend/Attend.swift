@@ -5,5 +5,9 @@ struct AttendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attend",
         abstract: "Caption images with a soft-attention model (Show, Attend and Tell).",
-        subcommands: [])
+        discussion: """
+            Exit status: 0 success, 1 an input failed (the message on standard error names the file), \
+            64 usage error.
+            """,
+        subcommands: [PreprocessCommand.self, InfoCommand.self, BenchImageCommand.self])
 }
