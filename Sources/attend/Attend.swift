@@ -9,5 +9,5 @@ struct AttendCommand: ParsableCommand {
             Exit status: 0 success, 1 an input failed (the message on standard error names the file), \
             64 usage error.
             """,
-        subcommands: [PreprocessCommand.self, InfoCommand.self, BenchImageCommand.self])
+        subcommands: [PreprocessCommand.self, InfoCommand.self, SynthCommand.self, BenchImageCommand.self])
 }
