@@ -5,7 +5,13 @@ struct AttendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attend",
         abstract: "Caption images with a soft-attention model (Show, Attend and Tell).",
-        subcommands: [EvalCommand.self, BenchCommand.self, RandomModelCommand.self])
+        discussion: """
+            Exit status: 0 success, 1 an input failed (the message on standard error names the file), \
+            2 the model could not be loaded, 64 usage error.
+            """,
+        subcommands: [CaptionCommand.self, OverlayCommand.self, EvalCommand.self,
+                      PreprocessCommand.self, InfoCommand.self, SynthCommand.self,
+                      BenchCommand.self, BenchImageCommand.self, RandomModelCommand.self])
 
     static func main() {
         BLASKernels.selectFastestBeforeLoading()

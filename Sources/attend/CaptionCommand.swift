@@ -1,0 +1,146 @@
+import ArgumentParser
+import Attend
+import AttendImage
+import AttendModel
+import Foundation
+
+/// `attend caption IMAGE...`: one line per image (`path<TAB>caption`, or the caption alone for one image), or
+/// one JSON object per image with every word's log-probability, β and attention map.
+struct CaptionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caption",
+        abstract: "Caption images (JPEG or PNG).",
+        discussion: """
+            Exit status: 0 every image captioned, 1 some image failed (each named on standard error; the \
+            others are still captioned), 2 the model could not be loaded, 64 usage error.
+            """)
+
+    @Argument(help: "Image files (JPEG or PNG, recognised by content).")
+    var images: [String]
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var imageOptions: ImageOptions
+
+    @Flag(help: "One JSON object per image: caption, words, log-probabilities, β and the attention map of each word.")
+    var json = false
+
+    @Option(help: "Images encoded together in one batch.")
+    var batch = 8
+
+    func validate() throws {
+        try modelOptions.validate()
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let captioner = try modelOptions.loadCaptioner()
+        let options = modelOptions.captionOptions
+        var failed = false
+        var start = 0
+        while start < images.count {
+            let paths = Array(images[start..<min(start + batch, images.count)])
+            start += paths.count
+            var loaded: [(path: String, pixels: RGBImage)] = []
+            for path in paths {
+                do {
+                    loaded.append((path, try captioner.load(file: path, decoding: imageOptions.decodeOptions).pixels))
+                } catch let error as ImageError {
+                    report(path, error)
+                    failed = true
+                } catch {
+                    report(path, "\(error)")
+                    failed = true
+                }
+            }
+            let captions = captioner.caption(pixels: loaded.map(\.pixels), options: options)
+            for ((path, _), caption) in zip(loaded, captions) {
+                if json {
+                    print(CaptionJSON(path: path, caption: caption, gridSize: captioner.gridSize).line())
+                } else if images.count == 1 {
+                    print(caption.text)
+                } else {
+                    print("\(path)\t\(caption.text)")
+                }
+            }
+            fflush(stdout)
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
+
+/// The options every command that runs the model shares.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Model file, or the name of one in models/ (default: 'default', or $ATTEND_MODEL).")
+    var model: String?
+
+    @Option(help: "Beam width; 1 is greedy decoding.")
+    var beam = 3
+
+    @Option(help: "Decoding steps at most; a caption still open then is returned unfinished.")
+    var maxWords = 20
+
+    @Option(help: "Forbid repeating any n-gram of this length (0: off).")
+    var noRepeatNgram = 0
+
+    @Option(help: "Threads for the matrix products.")
+    var threads = 2
+
+    func validate() throws {
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        guard maxWords >= 1 else { throw ValidationError("--max-words must be at least 1") }
+        guard noRepeatNgram >= 0 else { throw ValidationError("--no-repeat-ngram must be 0 or more") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var captionOptions: CaptionOptions {
+        CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram)
+    }
+
+    /// Loads the model, or exits with status 2 and one line naming the file and the cause.
+    func loadCaptioner() throws -> ImageCaptioner {
+        ImageCaptioner.setThreadCount(threads)
+        do {
+            return try ImageCaptioner(model: model)
+        } catch {
+            printError("attend: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// One image's result as a JSON line.
+struct CaptionJSON: Encodable {
+    struct Word: Encodable {
+        var word: String
+        var logprob: Float
+        var beta: Float
+        /// (G, G) row-major, rows top to bottom.
+        var attention: [[Float]]
+    }
+    var path: String
+    var caption: String
+    var logprob: Float
+    var score: Float
+    var finished: Bool
+    var grid: Int
+    var words: [Word]
+
+    init(path: String, caption: Caption, gridSize: Int) {
+        self.path = path
+        self.caption = caption.text
+        logprob = caption.logProbability
+        score = caption.normalizedScore
+        finished = caption.finished
+        grid = gridSize
+        words = (caption.tokens + (caption.end.map { [$0] } ?? [])).map { token in
+            Word(word: token.word, logprob: token.logProbability, beta: token.beta,
+                 attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) })
+        }
+    }
+
+    func line() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
