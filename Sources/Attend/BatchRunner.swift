@@ -34,10 +34,16 @@ public struct OverlaySettings: Sendable {
         self.style = style
     }
 
-    /// FOLDER/<the image's path, made relative>-attention.png: the sheets mirror the images' folders, so two
+    /// With several roots, sheets go into a subfolder named after each root's last component.
+    public var prefixRoots = false
+
+    /// FOLDER/<the image's path below its root>-attention.png: the sheets mirror the images' folders, so two
     /// "IMG_0001.JPG" in different folders do not overwrite each other.
-    public func sheetPath(for imagePath: String) -> String {
-        var components = imagePath.split(separator: "/").filter { $0 != "." && $0 != ".." }.map(String.init)
+    public func sheetPath(for entry: WalkEntry) -> String {
+        var components = entry.relativePath.split(separator: "/").filter { $0 != "." && $0 != ".." }.map(String.init)
+        if prefixRoots, let root = entry.root.split(separator: "/").last(where: { $0 != "." && $0 != ".." }) {
+            components.insert(String(root), at: 0)
+        }
         let name = components.popLast() ?? "image"
         let stem = name.contains(".") ? String(name[..<name.lastIndex(of: ".")!]) : name
         components.append((stem.isEmpty ? name : stem) + "-attention.png")
@@ -158,7 +164,7 @@ public final class BatchRunner: @unchecked Sendable {
             var record = BatchRecord(path: item.entry.path, caption: caption.text, logprob: caption.logProbability)
             if let overlays = settings.overlays, let picture = prepared.picture {
                 let sheetStart = DispatchTime.now().uptimeNanoseconds
-                let sheetPath = overlays.sheetPath(for: item.entry.path)
+                let sheetPath = overlays.sheetPath(for: item.entry)
                 do {
                     try drawSheet(caption: caption, picture: picture, overlays: overlays, to: sheetPath)
                     record.overlay = sheetPath

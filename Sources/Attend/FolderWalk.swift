@@ -32,6 +32,8 @@ public struct WalkEntry: Sendable, Equatable {
     public var path: String
     /// The path below the root it was found under (for a root that is a file: its name). Shards hash this.
     public var relativePath: String
+    /// The root (as given) it was found under.
+    public var root: String
     /// Why this entry cannot be an image, when the walk already knows.
     public var problem: String?
 }
@@ -45,6 +47,7 @@ public struct WalkEntry: Sendable, Equatable {
 /// as is a chain of links that never ends. FIFOs, sockets and devices are reported, never opened.
 public final class FolderWalk: Sequence, IteratorProtocol {
     private struct Frame {
+        var root: String
         var path: String
         var relative: String
         var id: FileID
@@ -92,13 +95,13 @@ public final class FolderWalk: Sequence, IteratorProtocol {
     private func startRoot(_ root: String) {
         var info = stat()
         guard stat(root, &info) == 0 else {
-            pending.append(WalkEntry(path: root, relativePath: lastComponent(root), problem: errorText(errno)))
+            pending.append(WalkEntry(path: root, relativePath: lastComponent(root), root: root, problem: errorText(errno)))
             return
         }
         if isDirectory(info) {
-            enter(path: trimmedRoot(root), relative: "", id: FileID(info))
+            enter(path: trimmedRoot(root), relative: "", id: FileID(info), root: root)
         } else {
-            pending.append(entry(path: root, relative: lastComponent(root), info: info))
+            pending.append(entry(path: root, relative: lastComponent(root), root: root, info: info))
         }
     }
 
@@ -112,7 +115,7 @@ public final class FolderWalk: Sequence, IteratorProtocol {
             let isLink = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
             let problem = code == ELOOP ? "symbolic link loop"
                 : (isLink && code == ENOENT ? "broken symbolic link" : errorText(code))
-            pending.append(WalkEntry(path: path, relativePath: relative, problem: problem))
+            pending.append(WalkEntry(path: path, relativePath: relative, root: frame.root, problem: problem))
             return
         }
         let id = FileID(info)
@@ -123,26 +126,26 @@ public final class FolderWalk: Sequence, IteratorProtocol {
                 return
             }
             if let ancestor = stack.first(where: { $0.id == id }) {
-                pending.append(WalkEntry(path: path, relativePath: relative,
+                pending.append(WalkEntry(path: path, relativePath: relative, root: frame.root,
                                          problem: "symbolic link loop: leads back to \(ancestor.path)"))
                 return
             }
-            enter(path: path, relative: relative, id: id)
+            enter(path: path, relative: relative, id: id, root: frame.root)
         } else {
-            pending.append(entry(path: path, relative: relative, info: info))
+            pending.append(entry(path: path, relative: relative, root: frame.root, info: info))
         }
     }
 
-    private func entry(path: String, relative: String, info: stat) -> WalkEntry {
+    private func entry(path: String, relative: String, root: String, info: stat) -> WalkEntry {
         let isRegular = (info.st_mode & S_IFMT) == S_IFREG
-        return WalkEntry(path: path, relativePath: relative,
+        return WalkEntry(path: path, relativePath: relative, root: root,
                          problem: isRegular ? nil : "not a regular file (a FIFO, socket or device)")
     }
 
     /// Lists a folder, or reports why it cannot be listed.
-    private func enter(path: String, relative: String, id: FileID) {
+    private func enter(path: String, relative: String, id: FileID, root: String) {
         guard let directory = opendir(path) else {
-            pending.append(WalkEntry(path: path, relativePath: relative.isEmpty ? lastComponent(path) : relative,
+            pending.append(WalkEntry(path: path, relativePath: relative.isEmpty ? lastComponent(path) : relative, root: root,
                                      problem: "cannot list the folder: \(errorText(errno))"))
             return
         }
@@ -155,7 +158,7 @@ public final class FolderWalk: Sequence, IteratorProtocol {
                 return String(validating: bytes[0..<length], as: UTF8.self)
             }
             guard let name else {
-                pending.append(WalkEntry(path: path + "/?", relativePath: relative + "/?",
+                pending.append(WalkEntry(path: path + "/?", relativePath: relative + "/?", root: root,
                                          problem: "a file name in this folder is not valid UTF-8"))
                 continue
             }
@@ -163,7 +166,7 @@ public final class FolderWalk: Sequence, IteratorProtocol {
             names.append(name)
         }
         names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        stack.append(Frame(path: path, relative: relative, id: id, names: names))
+        stack.append(Frame(root: root, path: path, relative: relative, id: id, names: names))
     }
 
     // MARK: - Helpers

@@ -142,7 +142,11 @@ struct BatchCommand: ParsableCommand {
         settings.lanes = lanes
         settings.caption = modelOptions.captionOptions
         settings.decoding = imageOptions.decodeOptions
-        if let overlays { settings.overlays = OverlaySettings(folder: overlays) }
+        if let overlays {
+            var sheets = OverlaySettings(folder: overlays)
+            sheets.prefixRoots = folders.count > 1
+            settings.overlays = sheets
+        }
         if lanes > 1 { ImageCaptioner.setThreadCount(max(1, modelOptions.threads / lanes)) }
         let runner = BatchRunner(captioner: captioner, settings: settings)
 

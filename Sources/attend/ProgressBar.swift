@@ -20,6 +20,7 @@ final class ProgressBar {
     private var done = 0
     private var failed = 0
     private var lastLine = Date()
+    private var lastLineDone = -1
     private var lastDraw = Date.distantPast
 
     init(total: Int, label: String, display: Display = .barOnTerminal) {
@@ -60,7 +61,7 @@ final class ProgressBar {
         if bar {
             drawBar()
             FileHandle.standardError.write(Data("\n".utf8))
-        } else if lineInterval != nil, done > 0 {
+        } else if lineInterval != nil, done > 0, done != lastLineDone {
             writeLine()
         }
     }
@@ -88,6 +89,7 @@ final class ProgressBar {
 
     private func writeLine() {
         lastLine = Date()
+        lastLineDone = done
         let percent = total > 0 ? 100 * Double(done) / Double(total) : 100
         let line = String(format: "%@: %d/%d (%.1f%%)  %.1f/s  eta %@%@\n", label, done, total, percent, rate, eta, failures)
         FileHandle.standardError.write(Data(line.utf8))
