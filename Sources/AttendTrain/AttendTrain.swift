@@ -1,1 +1,0 @@
-// AttendTrain: placeholder until its first file lands.
