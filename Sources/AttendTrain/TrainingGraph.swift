@@ -71,7 +71,8 @@ public final class TrainingGraph {
     public let layout: ParameterLayout
     public let capacity: GraphCapacity
     public var options: LossOptions
-    /// Dropout is applied only when this is true (training); validation turns it off.
+    /// Training mode: dropout on, batch norm by batch statistics (updating the running ones). Off for
+    /// validation: no dropout, batch norm by running statistics.
     public var training = true
 
     /// (P) every parameter, in layout order. Batch-norm running statistics are updated by forward.

@@ -32,10 +32,16 @@ extension TrainingGraph {
             convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
                                bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
                                height: sides.input, width: sides.input, stride: config.strides[stage])
-            batchNormForwardTraining(output: reluOutput[stage], mean: bnMean[stage], inverseStd: bnInverseStd[stage],
-                                     input: convOutput[stage], scale: weight(spec.bnScale), shift: weight(spec.bnShift),
-                                     runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
-                                     channels: outChannels, count: count)
+            if training {
+                batchNormForwardTraining(output: reluOutput[stage], mean: bnMean[stage], inverseStd: bnInverseStd[stage],
+                                         input: convOutput[stage], scale: weight(spec.bnScale), shift: weight(spec.bnShift),
+                                         runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
+                                         channels: outChannels, count: count)
+            } else {   // validation: running statistics, as inference uses them; no backward follows
+                batchNormForwardInference(output: reluOutput[stage], input: convOutput[stage], scale: weight(spec.bnScale),
+                                          shift: weight(spec.bnShift), runningMean: weight(spec.bnRunningMean),
+                                          runningVar: weight(spec.bnRunningVar), channels: outChannels, count: count)
+            }
             reluForward(reluOutput[stage], count: outChannels * count)
             if let pooledOutput = pooled[stage] {
                 maxPoolForward(output: pooledOutput, argmax: argmax[stage], input: reluOutput[stage],
@@ -101,8 +107,9 @@ extension TrainingGraph {
                          penalty: penalty / tokens, tokens: tokenCount)
     }
 
-    /// Backward of the last `forward`: adds ∂loss.total/∂parameters into `gradients`.
+    /// Backward of the last `forward` (in training mode): adds ∂loss.total/∂parameters into `gradients`.
     public func backward() {
+        precondition(training, "backward needs a forward in training mode (batch statistics)")
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps

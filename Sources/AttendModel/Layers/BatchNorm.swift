@@ -77,3 +77,15 @@ public func batchNormBackward(inputGradient: UnsafeMutablePointer<Float>, scaleG
         }
     }
 }
+
+/// Evaluation mode with running statistics: output (C, N) = scale · (input − runningMean) / √(runningVar + ε) + shift.
+public func batchNormForwardInference(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                                      scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                      runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                                      channels: Int, count: Int) {
+    for c in 0..<channels {
+        let x = input + c * count, y = output + c * count
+        let a = scale[c] / (runningVar[c] + batchNormEpsilon).squareRoot(), b = shift[c] - runningMean[c] * a
+        for i in 0..<count { y[i] = x[i] * a + b }
+    }
+}
