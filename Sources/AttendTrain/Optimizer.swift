@@ -20,11 +20,14 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
         self.minimumFraction = minimumFraction
     }
 
-    /// The rate for step `step` (0-based).
-    public func rate(at step: Int) -> Float {
+    /// The rate for step `step` (0-based). `timeFraction`, when given, is how much of a wall-time budget has
+    /// passed: the decay then runs by whichever of steps and time is further along, so a run on a loaded
+    /// machine still ends annealed at its deadline.
+    public func rate(at step: Int, timeFraction: Double? = nil) -> Float {
         if step < warmupSteps { return peak * Float(step + 1) / Float(warmupSteps) }
         let span = max(totalSteps - warmupSteps, 1)
-        let progress = min(Float(step - warmupSteps) / Float(span), 1)
+        var progress = min(Float(step - warmupSteps) / Float(span), 1)
+        if let timeFraction { progress = max(progress, min(Float(timeFraction), 1)) }
         let cosine = 0.5 * (1 + cos(Float.pi * progress))
         return peak * (minimumFraction + (1 - minimumFraction) * cosine)
     }

@@ -32,6 +32,9 @@ public struct TrainingSettings: Sendable {
     public var logPath: String? = nil
     /// Progress lines on stderr every this many steps (0: silent).
     public var progressEvery = 10
+    /// A wall-time budget: the learning rate decays by time as well as by steps, and training ends (with a
+    /// checkpoint) when the budget is spent. Not reproducible step for step; meant for fixed-time recipes.
+    public var budgetMinutes: Double? = nil
     /// Stop (after a checkpoint) once this many steps are done in all: for benchmarks and tests.
     public var stopAfterSteps: Int? = nil
     /// Validation pictures scored per epoch (the first this many of the split).
@@ -42,7 +45,7 @@ public struct TrainingSettings: Sendable {
 
 /// Why `Trainer.run` returned.
 public enum TrainingStop: String, Sendable {
-    case finished, timeLimit, stepLimit, interrupted, earlyStopping
+    case finished, budgetSpent, timeLimit, stepLimit, interrupted, earlyStopping
 }
 
 /// One step's record (also a JSONL line).
@@ -146,7 +149,12 @@ public final class Trainer {
                     return .timeLimit
                 }
                 let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
-                let rate = schedule.rate(at: progress.step)
+                let timeFraction = settings.budgetMinutes.map { Date().timeIntervalSince(started) / ($0 * 60) }
+                if let timeFraction, timeFraction >= 1 {
+                    try checkpoint()
+                    return try finish(.budgetSpent)
+                }
+                let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
                 graph.training = true
                 graph.reseedDropout(settings.seed &+ UInt64(progress.step) &* 0x2545_F491)
                 let loss = graph.forward(batch)
@@ -180,8 +188,13 @@ public final class Trainer {
             try checkpoint()
             if stop { return .earlyStopping }
         }
+        return try finish(.finished)
+    }
+
+    /// Without validation there is no best model: the output is the last one.
+    private func finish(_ reason: TrainingStop) throws -> TrainingStop {
         if validation == nil, let output = settings.outputPath { try ModelFile.write(currentModel(), to: output) }
-        return .finished
+        return reason
     }
 
     /// Validation, best-model keeping and early stopping; true when training should stop.

@@ -55,6 +55,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop (with a checkpoint) after this many minutes.")
     var maxMinutes: Double?
 
+    @Option(help: "Fixed-time recipe: the learning rate decays by wall time too and training ends when this many minutes are spent.")
+    var budgetMinutes: Double?
+
     @Option(help: "Write one JSON line per step here.")
     var log: String?
 
@@ -101,6 +104,7 @@ struct TrainCommand: ParsableCommand {
         settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout)
         settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
         settings.maxMinutes = maxMinutes
+        settings.budgetMinutes = budgetMinutes
         settings.outputPath = out
         settings.checkpointEverySteps = checkpointEvery
         settings.patience = patience
