@@ -7,7 +7,7 @@ import AttendMath
 // is chosen by score / length (tokens including <end>). When no hypothesis of an image ends before the word
 // limit, the best unfinished one is returned rather than nothing.
 
-public struct DecodeOptions: Sendable {
+public struct CaptionOptions: Sendable {
     /// K: live hypotheses per image; 1 is greedy decoding.
     public var beamSize = 3
     /// Decoding steps at most: a caption that has not ended after this many words is returned unfinished.
@@ -84,7 +84,7 @@ private struct Hypothesis {
 
 /// Captions every image of `prepared` (N images).
 public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Prepared, images: Int,
-                       vocabulary: Vocabulary, options: DecodeOptions) -> [Caption] {
+                       vocabulary: Vocabulary, options: CaptionOptions) -> [Caption] {
     precondition(options.beamSize >= 1, "beam size must be at least 1")
     let config = decoder.config
     let (L, H, V) = (config.locations, config.hiddenSize, config.vocabularySize)
@@ -111,7 +111,7 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
             output.logits.withUnsafeBufferPointer { logProbabilities in
                 for (h, hypothesis) in live[image].enumerated() {
                     let row = logProbabilities.baseAddress! + hypothesis.row * V
-                    for word in topIndices(row, count: V, k: 2 * K + 1) {
+                    for word in topIndices(row, count: V, k: 2 * K + 2) {   // + <pad>, <start>
                         let id = Int32(word)
                         if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
                         if hypothesis.repeatsNgram(id, n: options.noRepeatNgram) { continue }

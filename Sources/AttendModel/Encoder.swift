@@ -34,10 +34,10 @@ public final class InferenceEncoder {
         self.biases = biases
     }
 
-    /// images (3, B, S, S) normalised → annotations (B, L, D).
+    /// images (B, 3, S, S) normalised, PyTorch's NCHW → annotations (B, L, D).
     public func encode(images: UnsafePointer<Float>, batch: Int) -> [Float] {
         var side = config.imageSize, inChannels = 3
-        var current = [Float](UnsafeBufferPointer(start: images, count: 3 * batch * side * side))
+        var current = batchToChannelMajor(images, batch: batch, channels: 3, plane: side * side)
         for stage in 0..<config.channels.count {
             let outChannels = config.channels[stage], stride = config.strides[stage]
             let outSide = convOutputSize(side, stride: stride)
@@ -85,6 +85,20 @@ public final class InferenceEncoder {
         }
         return channelMajorToAnnotations(current, channels: inChannels, batch: batch, locations: side * side)
     }
+}
+
+/// (B, C, P) → (C, B, P): the encoder's channel-major layout.
+public func batchToChannelMajor(_ images: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int) -> [Float] {
+    var result = [Float](repeating: 0, count: batch * channels * plane)
+    result.withUnsafeMutableBufferPointer { out in
+        for b in 0..<batch {
+            for c in 0..<channels {
+                (out.baseAddress! + (c * batch + b) * plane).update(from: images + (b * channels + c) * plane,
+                                                                   count: plane)
+            }
+        }
+    }
+    return result
 }
 
 /// (D, B, L) → (B, L, D).

@@ -24,13 +24,29 @@ public struct Model: Sendable {
 
     /// A freshly initialised model: uniform ±1/√fan-in weights (PyTorch's default), zero biases, batch-norm
     /// scale 1 and shift 0, running mean 0 and variance 1. Reproducible for a seed.
-    public static func random(config: ModelConfig, vocabulary: Vocabulary, seed: UInt64) -> Model {
+    /// `randomizeAll` also draws biases and batch-norm tensors (scale and variance in [0.5, 1.5), shift and
+    /// mean in [−0.5, 0.5)), so a reference test exercises every tensor, folding included.
+    public static func random(config: ModelConfig, vocabulary: Vocabulary, seed: UInt64,
+                              randomizeAll: Bool = false) -> Model {
         var config = config
         config.vocabularySize = vocabulary.count
         let layout = ParameterLayout(config: config)
         var parameters = [Float](repeating: 0, count: layout.count)
         var generator = SeededGenerator(seed: seed)
-        for spec in layout.tensors {
+        for spec in layout.tensors where randomizeAll {
+            let isBatchNormScale = spec.name.hasSuffix("bn.weight") || spec.name.hasSuffix("running_var")
+            let isBatchNormShift = spec.name.hasSuffix("bn.bias") || spec.name.hasSuffix("running_mean")
+            let fanIn = spec.shape.count == 1 ? spec.shape[0] : spec.shape.dropFirst().reduce(1, *)
+            for i in 0..<spec.count {
+                let u = generator.nextUnitFloat()
+                let value: Float
+                if isBatchNormScale { value = 0.5 + u }
+                else if isBatchNormShift { value = u - 0.5 }
+                else { value = (2 * u - 1) * 2 / Float(fanIn).squareRoot() }
+                parameters[spec.offset + i] = value
+            }
+        }
+        for spec in layout.tensors where !randomizeAll {
             let isBias = spec.name.hasSuffix(".bias") && !spec.name.contains(".bn.")
             if spec.name.hasSuffix("bn.weight") || spec.name.hasSuffix("running_var") {
                 for i in 0..<spec.count { parameters[spec.offset + i] = 1 }

@@ -71,3 +71,44 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return flops
     }
 }
+
+// MARK: - Named configurations
+
+extension ModelConfig {
+    /// tiny: for tests and the numpy reference (64×64 input, 4×4 grid).
+    /// small: synthetic scenes. default: the Flickr8k model of docs/ARCHITECTURE.md.
+    public static func named(_ name: String) -> ModelConfig? {
+        var config = ModelConfig()
+        switch name {
+        case "default":
+            return config
+        case "tiny":
+            config.imageSize = 64
+            config.channels = [8, 12, 16, 16, 16]
+            config.embeddingSize = 16
+            config.hiddenSize = 32
+            config.attentionSize = 16
+            return config
+        case "small":
+            config.imageSize = 64
+            config.channels = [16, 32, 64, 64]
+            config.strides = [1, 1, 1, 1]
+            config.poolAfter = [true, true, true, false]
+            config.embeddingSize = 64
+            config.hiddenSize = 128
+            config.attentionSize = 64
+            return config
+        default:
+            return nil
+        }
+    }
+}
+
+extension Model {
+    /// The seeded random model the reference fixtures use: every tensor drawn, vocabulary "w0", "w1", ….
+    public static func referenceRandom(configName: String, vocabularySize: Int, seed: UInt64) -> Model {
+        guard let config = ModelConfig.named(configName) else { preconditionFailure("unknown configuration \(configName)") }
+        let words = Vocabulary.specialTokens + (0..<(vocabularySize - 4)).map { "w\($0)" }
+        return Model.random(config: config, vocabulary: Vocabulary(words: words), seed: seed, randomizeAll: true)
+    }
+}

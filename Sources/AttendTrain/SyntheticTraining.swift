@@ -75,7 +75,7 @@ public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[Sce
         let annotations = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: indices.count) }
         let prepared = decoder.prepare(annotations: annotations, images: indices.count)
         let captions = beamSearch(decoder: decoder, prepared: prepared, images: indices.count,
-                                  vocabulary: model.vocabulary, options: DecodeOptions(beamSize: 1, maxWords: 20))
+                                  vocabulary: model.vocabulary, options: CaptionOptions(beamSize: 1, maxWords: 20))
         for (caption, index) in zip(captions, indices) {
             let expected = Vocabulary.tokenize(dataset.references[index][0])
             if caption.words == expected {

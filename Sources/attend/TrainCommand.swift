@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendEval
 import AttendMath
 import AttendModel
 import AttendTrain
@@ -164,15 +165,16 @@ struct TrainCommand: ParsableCommand {
         var settings = settings
         settings.captionsPerImage = captionsPerImage ?? 5
         let side = modelConfig().imageSize
-        let corpus = try Flickr8kCorpus(directory: data!)
+        let corpus = try CaptionCorpus.load(directory: data!)
         if corpus.missingImageCaptions > 0 {
             warn("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(data!)/images")
         }
-        let vocabulary = Vocabulary(trainingCaptions: corpus.captions(split: .train).flatMap { $0.captions }, minimumCount: 5)
+        let trainingCaptions = corpus.split("train").flatMap { corpus.references($0) }
+        let vocabulary = Vocabulary(trainingCaptions: trainingCaptions, minimumCount: 5)
         warn("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
         let started = Date()
-        let train = try corpus.load(split: .train, side: side)
-        let dev = try corpus.load(split: .dev, side: side)
+        let train = try CaptionDataset(corpus: corpus, split: "train", side: side)
+        let dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
         warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
                     Date().timeIntervalSince(started)))
         let model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)

@@ -61,14 +61,12 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
         let scores = alpha + b * L
         for i in 0..<L {
             let p = rowProjected + i * A, act = rowActivations + i * A
-            var score = weights.scoreBias[0]
-            for j in 0..<A {
-                let value = tanhf(p[j] + hp[j])
-                act[j] = value
-                score += value * weights.scoreWeight[j]
-            }
-            scores[i] = score
+            for j in 0..<A { act[j] = p[j] + hp[j] }
         }
+        tanhVector(rowActivations, count: L * A)
+        // scores (L) = activations (L, A) · w + b
+        gemv(m: L, n: A, a: rowActivations, x: weights.scoreWeight, y: scores)
+        for i in 0..<L { scores[i] += weights.scoreBias[0] }
         var betaLogit = weights.betaBias[0]
         let h = hidden + b * H
         for j in 0..<H { betaLogit += h[j] * weights.betaWeight[j] }

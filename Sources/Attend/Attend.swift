@@ -1,1 +1,0 @@
-// Attend: placeholder until its first file lands.

@@ -1,1 +1,0 @@
-// AttendEval: placeholder until its first file lands.

@@ -1,0 +1,176 @@
+import ArgumentParser
+import AttendEval
+import Foundation
+
+// `attend eval`: caption a split of a Flickr8k-layout folder (or read captions made elsewhere) and
+// score them as the COCO caption toolkit does.
+
+// MARK: - The model hook
+
+/// How to run the captioning model over many images.
+struct CaptionRunOptions {
+    var modelPath: String?
+    var beamWidth: Int
+    var threads: Int
+    /// Call once per finished image (from any thread).
+    var progress: ProgressBar?
+}
+
+enum EvalError: Error, CustomStringConvertible {
+    case noCaptioningModel
+    case unknownSplit(String)
+    case nothingToScore(String)
+
+    var description: String {
+        switch self {
+        case .noCaptioningModel:
+            return "no captioning model yet: `attend eval` can only score existing captions; use --predictions FILE"
+        case .unknownSplit(let s): return "unknown split \(s); expected one of \(CaptionCorpus.splitNames.joined(separator: ", "))"
+        case .nothingToScore(let why): return "nothing to score: \(why)"
+        }
+    }
+}
+
+/// Captions each image (keys of the result: the paths as given). The lead wires the model here.
+func captionImages(paths: [String], options: CaptionRunOptions) throws -> [String: String] {
+    throw EvalError.noCaptioningModel
+}
+
+// MARK: - Command
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score captions of a Flickr8k-layout split with BLEU, ROUGE-L and CIDEr-D (COCO toolkit rules).")
+
+    @Option(help: "Folder in the Flickr8k layout (images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt).")
+    var data: String
+
+    @Option(help: "Split to evaluate: test, dev or train.")
+    var split = "test"
+
+    @Option(help: "Model file to caption with.")
+    var model: String?
+
+    @Option(help: "Beam width for caption search.")
+    var beam = 3
+
+    @Option(help: "Evaluate only the first N images of the split.")
+    var limit: Int?
+
+    @Option(help: "Score these captions instead of running the model: JSON lines {\"image\",\"caption\"}, COCO results JSON, or path<TAB>caption lines.")
+    var predictions: String?
+
+    @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format (score with scripts/coco_score.py DIR).")
+    var writeCOCO: String?
+
+    @Option(help: "Worker threads for captioning.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard CaptionCorpus.splitNames.contains(split) else { throw ValidationError(EvalError.unknownSplit(split).description) }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        // User errors end in one line naming the file and the cause, and exit status 1.
+        do {
+            try evaluate()
+        } catch let error as CaptionCorpusError {
+            try fail(error.description)
+        } catch let error as PredictionFileError {
+            try fail(error.description)
+        } catch let error as EvalError {
+            try fail(error.description)
+        }
+    }
+
+    private func evaluate() throws {
+        let corpus = try CaptionCorpus.load(directory: data)
+        if corpus.missingImageCaptions > 0 {
+            note("skipped \(corpus.missingImageCaptions) caption lines whose image file is missing")
+        }
+        var images = corpus.split(split)
+        if let limit { images = Array(images.prefix(limit)) }
+        guard !images.isEmpty else { throw EvalError.nothingToScore("the \(split) split is empty") }
+
+        var predicted: [String: String]
+        if let predictions {
+            let file = try PredictionFile.read(path: predictions)
+            let all = try file.captionsByImage(knownImages: Set(corpus.captions.keys), path: predictions)
+            let wanted = Set(images)
+            let inSplit = Set(corpus.split(split))
+            let outside = all.keys.filter { !inSplit.contains($0) }
+            if !outside.isEmpty {
+                note("ignoring \(outside.count) captions of images outside the \(split) split (e.g. \(outside.sorted()[0]))")
+            }
+            predicted = all.filter { wanted.contains($0.key) }
+            let uncovered = images.count - predicted.count
+            if uncovered > 0 { note("\(predictions) has no caption for \(uncovered) of the \(images.count) \(split) images; scoring the \(predicted.count) it has") }
+            guard !predicted.isEmpty else { throw EvalError.nothingToScore("\(predictions) has no caption for any \(split) image") }
+        } else {
+            let paths = images.map(corpus.imagePath)
+            let progress = ProgressBar(total: paths.count, label: "captioning")
+            let byPath = try captionImages(paths: paths, options: CaptionRunOptions(
+                modelPath: model, beamWidth: beam, threads: threads, progress: progress))
+            progress.finish()
+            predicted = [:]
+            for (image, path) in zip(images, paths) { predicted[image] = byPath[path] }
+        }
+
+        let references = Dictionary(uniqueKeysWithValues: predicted.keys.map { ($0, corpus.references($0)) })
+        let scores = scoreCaptions(predictions: predicted, references: references)
+        let statistics = CaptionStatistics(predictions: predicted, references: references)
+        if let writeCOCO {
+            try COCOExport.write(directory: writeCOCO, predictions: predicted, references: references)
+            note("wrote \(writeCOCO)/\(COCOExport.resultsFileName) and \(writeCOCO)/\(COCOExport.annotationsFileName)")
+        }
+        let report = EvalReport(split: split, scores: scores, statistics: statistics)
+        print(json ? report.json() : report.table())
+    }
+
+    private func fail(_ message: String) throws -> Never {
+        FileHandle.standardError.write(Data("attend eval: \(message)\n".utf8))
+        throw ExitCode(1)
+    }
+
+    private func note(_ message: String) {
+        FileHandle.standardError.write(Data("attend eval: \(message)\n".utf8))
+    }
+}
+
+// MARK: - Output
+
+struct EvalReport: Encodable {
+    var split: String
+    var scores: CaptionScores
+    var statistics: CaptionStatistics
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        let s = scores, t = statistics
+        func row(_ name: String, _ value: String) -> String { name.padding(toLength: 22, withPad: " ", startingAt: 0) + value }
+        return [
+            row("split", "\(split) (\(t.images) images)"),
+            row("BLEU-1", String(format: "%6.2f", s.bleu[0])),
+            row("BLEU-2", String(format: "%6.2f", s.bleu[1])),
+            row("BLEU-3", String(format: "%6.2f", s.bleu[2])),
+            row("BLEU-4", String(format: "%6.2f", s.bleu[3])),
+            row("ROUGE-L", String(format: "%6.2f", s.rougeL)),
+            row("CIDEr-D", String(format: "%6.2f", s.ciderD)),
+            row("distinct captions", String(format: "%6.1f %%", 100 * t.distinctShare)),
+            row("vocabulary used", "\(t.vocabularyUsed) words"),
+            row("mean length", String(format: "%6.2f words (references %.2f)", t.meanPredictionLength, t.meanReferenceLength)),
+        ].joined(separator: "\n")
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+
+/// Runs the built `attend` binary: `attend eval` on a tiny generated Flickr8k-layout folder.
+final class EvalCommandTests: XCTestCase {
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["ATTEND_BIN"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/attend").path
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func makeCorpus() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("attend-cli-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("images"), withIntermediateDirectories: true)
+        var lines: [String] = []
+        for (i, caption) in ["a dog runs on the grass .", "a cat sits on a fence .", "two children play in the snow ."].enumerated() {
+            FileManager.default.createFile(atPath: root.appendingPathComponent("images/im\(i).jpg").path, contents: Data())
+            lines.append("im\(i).jpg#0\t\(caption)")
+            lines.append("im\(i).jpg#1\tA picture .")
+        }
+        try lines.joined(separator: "\n").write(to: root.appendingPathComponent("Flickr8k.token.txt"), atomically: true, encoding: .utf8)
+        for split in ["train", "dev"] {
+            try "".write(to: root.appendingPathComponent("Flickr_8k.\(split)Images.txt"), atomically: true, encoding: .utf8)
+        }
+        try "im0.jpg\nim1.jpg\nim2.jpg\n".write(to: root.appendingPathComponent("Flickr_8k.testImages.txt"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    func testScoresPredictionsAsJSONAndWritesCOCO() throws {
+        let corpus = try makeCorpus()
+        let predictions = corpus.appendingPathComponent("pred.tsv").path
+        try "/elsewhere/im0.jpg\ta dog runs on the grass .\nim1\ta cat sits on a fence .\nim2.jpg\ttwo children play in the snow .\n"
+            .write(toFile: predictions, atomically: true, encoding: .utf8)
+        let coco = corpus.appendingPathComponent("coco").path
+        let r = try run(["eval", "--data", corpus.path, "--predictions", predictions, "--json", "--write-coco", coco])
+        XCTAssertEqual(r.status, 0, r.err)
+        let report = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let scores = report["scores"] as! [String: Any]
+        // Every prediction copies a reference: BLEU-1 is 100 up to the toolkit's 1e-9 smoothing.
+        XCTAssertEqual((scores["bleu"] as! [Double])[0], 100, accuracy: 1e-6)
+        let stats = report["statistics"] as! [String: Any]
+        XCTAssertEqual(stats["distinctShare"] as! Double, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: coco + "/results.json"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: coco + "/annotations.json"))
+    }
+
+    func testTableAndLimit() throws {
+        let corpus = try makeCorpus()
+        let predictions = corpus.appendingPathComponent("pred.jsonl").path
+        try "{\"image\": \"im0.jpg\", \"caption\": \"a dog\"}\n{\"image\": \"im1.jpg\", \"caption\": \"a dog\"}\n"
+            .write(toFile: predictions, atomically: true, encoding: .utf8)
+        let r = try run(["eval", "--data", corpus.path, "--predictions", predictions, "--limit", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("test (1 images)"), r.out)
+        XCTAssertTrue(r.out.contains("CIDEr-D"), r.out)
+    }
+
+    func testErrorsNameTheCause() throws {
+        let corpus = try makeCorpus()
+        var r = try run(["eval", "--data", corpus.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("no captioning model yet"), r.err)
+        r = try run(["eval", "--data", corpus.appendingPathComponent("nope").path, "--predictions", "x"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("nope/images"), r.err)
+        r = try run(["eval", "--data", corpus.path, "--split", "val"])
+        XCTAssertNotEqual(r.status, 0)
+    }
+}

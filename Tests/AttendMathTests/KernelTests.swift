@@ -1,0 +1,87 @@
+import AttendMath
+import XCTest
+
+final class KernelTests: XCTestCase {
+    func randomArray(_ count: Int, seed: inout UInt64) -> [Float] {
+        (0..<count).map { _ in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(seed >> 40) / Float(1 << 24) * 2 - 1
+        }
+    }
+
+    func testGemmMatchesNaiveForEveryTransposeAndOddSizes() {
+        var seed: UInt64 = 1
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 9, 33), (64, 3, 129)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let a = randomArray(m * k, seed: &seed), b = randomArray(k * n, seed: &seed)
+                    var fast = randomArray(m * n, seed: &seed), naive = fast
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a, b: b,
+                         beta: 0.25, c: &fast)
+                    gemmNaive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a,
+                              b: b, beta: 0.25, c: &naive)
+                    for i in 0..<(m * n) {
+                        XCTAssertEqual(fast[i], naive[i], accuracy: 1e-4, "\(m)×\(n)×\(k) tA \(transposeA) tB \(transposeB)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testCol2imIsTheAdjointOfIm2col() {
+        // <im2col(x), y> = <x, col2im(y)> for random x, y: the defining property of the backward pass.
+        var seed: UInt64 = 9
+        for (c, b, h, w, stride) in [(2, 3, 5, 7, 1), (3, 2, 8, 6, 2), (1, 1, 1, 1, 1), (2, 1, 7, 7, 2)] {
+            let outPositions = b * ((h - 1) / stride + 1) * ((w - 1) / stride + 1)
+            let x = randomArray(c * b * h * w, seed: &seed), y = randomArray(c * 9 * outPositions, seed: &seed)
+            var columns = [Float](repeating: .nan, count: y.count)
+            im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: stride, columns: &columns)
+            var back = [Float](repeating: 0, count: x.count)
+            col2im3x3(columns: y, channels: c, batch: b, height: h, width: w, stride: stride, inputGradient: &back)
+            let left = zip(columns, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let right = zip(x, back).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            XCTAssertEqual(left, right, accuracy: 1e-4 * max(1, abs(left)))
+        }
+    }
+
+    func testIm2colChunkEqualsTheSliceOfTheWholeBatch() {
+        var seed: UInt64 = 4
+        let (c, b, h, w) = (2, 4, 5, 6)
+        let x = randomArray(c * b * h * w, seed: &seed)
+        var whole = [Float](repeating: 0, count: c * 9 * b * h * w)
+        im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: 1, columns: &whole)
+        var chunk = [Float](repeating: 0, count: c * 9 * 2 * h * w)
+        im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: 1, columns: &chunk,
+                  firstImage: 1, imageCount: 2)
+        for row in 0..<(c * 9) {
+            XCTAssertEqual(Array(chunk[(row * 2 * h * w)..<((row + 1) * 2 * h * w)]),
+                           Array(whole[(row * b * h * w + h * w)..<(row * b * h * w + 3 * h * w)]))
+        }
+    }
+
+    func testSoftmaxAndLogSoftmax() {
+        var x: [Float] = [1, 2, 3, 1000, 1000, 1000]
+        var logX = x
+        softmaxRows(&x, rows: 2, columns: 3)
+        logSoftmaxRows(&logX, rows: 2, columns: 3)
+        let e = [exp(1.0), exp(2.0), exp(3.0)], s = e.reduce(0, +)
+        for j in 0..<3 {
+            XCTAssertEqual(Double(x[j]), e[j] / s, accuracy: 1e-6)
+            XCTAssertEqual(Double(logX[j]), log(e[j] / s), accuracy: 1e-5)
+            XCTAssertEqual(x[3 + j], 1.0 / 3, accuracy: 1e-6)   // no overflow at 1000
+        }
+    }
+}
+
+final class VectorTanhTests: XCTestCase {
+    func testTanhVectorMatchesLibmEverywhere() {
+        // Dense over the interesting range, plus extremes that must saturate without NaN.
+        var x: [Float] = stride(from: -12, through: 12, by: 0.0007).map { Float($0) }
+        x += [-100, -88.7, 88.7, 100, 0, -0.0, 1e-8, -1e-8, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var y = x
+        tanhVector(&y, count: y.count)
+        for (input, output) in zip(x, y) {
+            XCTAssertEqual(Double(output), tanh(Double(input)), accuracy: 1e-6, "tanh(\(input))")
+        }
+    }
+}
