@@ -46,7 +46,19 @@ public struct CaptionDataset {
         }
     }
 
-    /// (3, B, S, S) normalised pictures of `indices`.
+    /// (B, 3, S, S) normalised pictures of `indices`: PyTorch's NCHW, what InferenceEncoder.encode reads.
+    public func imagesBatchMajor(_ indices: [Int]) -> [Float] {
+        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
+        result.withUnsafeMutableBufferPointer { buffer in
+            for (slot, index) in indices.enumerated() {
+                // Slot `slot` of a batch of one picture per call lands as that picture's (3, S, S) block.
+                write(index, into: buffer.baseAddress! + slot * 3 * side * side, slot: 0, batch: 1)
+            }
+        }
+        return result
+    }
+
+    /// (3, B, S, S) normalised pictures of `indices`: the training graph's channel-major layout.
     public func images(_ indices: [Int]) -> [Float] {
         var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
         result.withUnsafeMutableBufferPointer { buffer in

@@ -23,6 +23,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Train on this many synthetic scenes generated in memory (instead of --data); 200 held-out scenes are scored at the end.")
     var synthetic: Int?
 
+    @Option(help: "With --synthetic: only score this model on the 200 held-out scenes (no training).")
+    var score: String?
+
     @Option(help: "Where to write the model (the best by validation loss when there is a dev split).")
     var out: String
 
@@ -142,8 +145,14 @@ struct TrainCommand: ParsableCommand {
         settings.captionsPerImage = captionsPerImage ?? 1
         settings.patience = 0
         let side = modelConfig().imageSize
-        let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
         let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
+        if let score {
+            let result = scoreSynthetic(model: try ModelFile.read(path: score), dataset: heldOut, objects: objects)
+            for mistake in result.mistakes { warn("  wrong: \(mistake)") }
+            print("\(score): held-out 200 scenes: \(result.summary)")
+            return
+        }
+        let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
         let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
         let model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
         let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings, resume: resume)

@@ -12,6 +12,8 @@ final class TrainingLoopTests: XCTestCase {
         var config = shapesConfiguration()
         config.imageSize = 32
         config.channels = [8, 8, 16, 16]   // 32 → 16 → 8 → 4: a 4×4 grid
+        config.strides = [2, 1, 1, 1]
+        config.poolAfter = [false, true, true, false]
         config.embeddingSize = 16
         config.hiddenSize = 24
         config.attentionSize = 16
