@@ -1,3 +1,4 @@
+import AttendEval
 import AttendMath
 import AttendModel
 import Foundation
@@ -37,8 +38,10 @@ public struct TrainingSettings: Sendable {
     public var budgetMinutes: Double? = nil
     /// Stop (after a checkpoint) once this many steps are done in all: for benchmarks and tests.
     public var stopAfterSteps: Int? = nil
-    /// Validation pictures scored per epoch (the first this many of the split).
+    /// Validation pictures whose loss is measured per epoch (the first this many of the split).
     public var validationImages = 500
+    /// Validation pictures greedily captioned per epoch for BLEU-4 and CIDEr-D (0: none).
+    public var validationCaptionImages = 200
 
     public init() {}
 }
@@ -201,11 +204,20 @@ public final class Trainer {
     private func endEpoch() throws -> Bool {
         guard let validation, validation.count > 0 else { return false }
         let loss = validationLoss(validation)
-        report(String(format: "epoch %d  validation loss %.4f (ce %.4f)", progress.epoch, loss.total, loss.crossEntropy))
-        if let log, let line = try? JSONSerialization.data(withJSONObject: [
-            "epoch": progress.epoch, "step": progress.step, "validationLoss": loss.total,
-            "validationCrossEntropy": loss.crossEntropy]) {
-            log.write(line + Data("\n".utf8))
+        var entry: [String: Any] = ["epoch": progress.epoch, "step": progress.step, "validationLoss": loss.total,
+                                    "validationCrossEntropy": loss.crossEntropy]
+        var line = String(format: "epoch %d  validation loss %.4f (ce %.4f)", progress.epoch, loss.total, loss.crossEntropy)
+        if settings.validationCaptionImages > 0 {
+            let (scores, samples) = validationCaptionScores(validation, images: settings.validationCaptionImages)
+            entry["validationBLEU4"] = scores.bleu[3]
+            entry["validationCIDErD"] = scores.ciderD
+            entry["samples"] = samples
+            line += String(format: "  greedy BLEU-4 %.2f  CIDEr-D %.2f", scores.bleu[3], scores.ciderD)
+            line += "\n  e.g. " + samples.prefix(3).joined(separator: "\n  e.g. ")
+        }
+        report(line)
+        if let log, let data = try? JSONSerialization.data(withJSONObject: entry) {
+            log.write(data + Data("\n".utf8))
         }
         if progress.bestValidationLoss.map({ loss.crossEntropy < $0 }) ?? true {
             progress.bestValidationLoss = loss.crossEntropy
@@ -251,6 +263,32 @@ public final class Trainer {
         let n = Double(max(tokens, 1))
         return LossValue(total: Float((crossEntropy + penalty) / n), crossEntropy: Float(crossEntropy / n),
                          penalty: Float(penalty / n), tokens: tokens)
+    }
+
+    /// Greedy captions of the first `images` pictures of a split, scored against their references
+    /// (AttendEval, as the COCO toolkit), and a few "name: caption" samples.
+    public func validationCaptionScores(_ dataset: CaptionDataset, images: Int) -> (CaptionScores, [String]) {
+        let model = currentModel()
+        let encoder = InferenceEncoder(model: model), decoder = InferenceDecoder(model: model)
+        var predictions: [String: String] = [:], references: [String: [String]] = [:], samples: [String] = []
+        let count = min(images, dataset.count)
+        var first = 0
+        while first < count {
+            let indices = Array(first..<min(first + 16, count))
+            let pictures = dataset.imagesBatchMajor(indices)
+            let annotations = pictures.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: indices.count) }
+            let prepared = decoder.prepare(annotations: annotations, images: indices.count)
+            let captions = beamSearch(decoder: decoder, prepared: prepared, images: indices.count, vocabulary: vocabulary,
+                                      options: CaptionOptions(beamSize: 1, maxWords: settings.maxWords))
+            for (caption, index) in zip(captions, indices) {
+                let name = dataset.names[index]
+                predictions[name] = caption.text
+                references[name] = dataset.references[index]
+                if samples.count < 5 { samples.append("\(name): \(caption.text)") }
+            }
+            first += 16
+        }
+        return (scoreCaptions(predictions: predictions, references: references), samples)
     }
 
     /// Writes the model and optimizer state to the checkpoint path (atomically), if there is one.

@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fixed-time recipe: the learning rate decays by wall time too and training ends when this many minutes are spent.")
     var budgetMinutes: Double?
 
+    @Option(help: "Stop (with a checkpoint) after this many steps in all: for benchmarks.")
+    var maxSteps: Int?
+
     @Option(help: "Write one JSON line per step here.")
     var log: String?
 
@@ -109,6 +112,7 @@ struct TrainCommand: ParsableCommand {
         settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
         settings.maxMinutes = maxMinutes
         settings.budgetMinutes = budgetMinutes
+        settings.stopAfterSteps = maxSteps
         settings.outputPath = out
         settings.checkpointEverySteps = checkpointEvery
         settings.patience = patience
