@@ -81,3 +81,102 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
         for d in 0..<D { gated[b * D + d] = beta * context[b * D + d] }
     }
 }
+
+/// Where `attentionBackward` adds the gradients of the attention step's own weights (shapes as in
+/// `AttentionWeights`).
+public struct AttentionGradients {
+    public var hiddenWeight: UnsafeMutablePointer<Float>   // (A, H)
+    public var hiddenBias: UnsafeMutablePointer<Float>     // (A)
+    public var scoreWeight: UnsafeMutablePointer<Float>    // (A)
+    public var scoreBias: UnsafeMutablePointer<Float>      // (1)
+    public var betaWeight: UnsafeMutablePointer<Float>     // (H)
+    public var betaBias: UnsafeMutablePointer<Float>       // (1)
+
+    public init(hiddenWeight: UnsafeMutablePointer<Float>, hiddenBias: UnsafeMutablePointer<Float>,
+                scoreWeight: UnsafeMutablePointer<Float>, scoreBias: UnsafeMutablePointer<Float>,
+                betaWeight: UnsafeMutablePointer<Float>, betaBias: UnsafeMutablePointer<Float>) {
+        self.hiddenWeight = hiddenWeight
+        self.hiddenBias = hiddenBias
+        self.scoreWeight = scoreWeight
+        self.scoreBias = scoreBias
+        self.betaWeight = betaWeight
+        self.betaBias = betaBias
+    }
+}
+
+/// Backward of `attentionForward`, adding into every gradient buffer. Reads what forward kept: activations
+/// (B, L, A), alpha (B, L), context (B, D), gate (B), and its inputs annotations (N, L, D), hidden (B, H).
+/// gatedGradient (B, D) is ∂loss/∂z_t; alphaGradient (B, L), when given, adds a loss term's direct ∂loss/∂α_t
+/// (the doubly stochastic penalty). Adds into hiddenGradient (B, H), annotationsGradient (N, L, D),
+/// projectedGradient (N, L, A) (rows chosen by `sourceRow` as in forward) and the weights' gradients.
+public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
+                              annotationsGradient: UnsafeMutablePointer<Float>,
+                              projectedGradient: UnsafeMutablePointer<Float>, gradients: AttentionGradients,
+                              gatedGradient: UnsafePointer<Float>, alphaGradient: UnsafePointer<Float>?,
+                              activations: UnsafePointer<Float>, alpha: UnsafePointer<Float>,
+                              context: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+                              annotations: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                              weights: AttentionWeights, sourceRow: UnsafePointer<Int32>? = nil,
+                              rows: Int, locations: Int, featureSize: Int, hiddenSize: Int, attentionSize: Int) {
+    let (L, D, A, H) = (locations, featureSize, attentionSize, hiddenSize)
+    let hiddenProjectionGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * A)   // (B, A)
+    let contextGradient = UnsafeMutablePointer<Float>.allocate(capacity: D)                   // (D)
+    let scoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: L)                     // (L) ∂/∂α, then ∂/∂e
+    defer { hiddenProjectionGradient.deallocate(); contextGradient.deallocate(); scoreGradient.deallocate() }
+    hiddenProjectionGradient.initialize(repeating: 0, count: rows * A)
+
+    for b in 0..<rows {
+        let source = sourceRow.map { Int($0[b]) } ?? b
+        let rowAnnotations = annotations + source * L * D
+        let dz = gatedGradient + b * D, ctx = context + b * D, beta = gate[b]
+        // z = β · context
+        var betaGradient: Float = 0
+        for d in 0..<D {
+            betaGradient += dz[d] * ctx[d]
+            contextGradient[d] = beta * dz[d]
+        }
+        // β = σ(w_β · h + b_β)
+        let logitGradient = betaGradient * beta * (1 - beta)
+        let h = hidden + b * H, dh = hiddenGradient + b * H
+        for j in 0..<H {
+            gradients.betaWeight[j] += logitGradient * h[j]
+            dh[j] += logitGradient * weights.betaWeight[j]
+        }
+        gradients.betaBias[0] += logitGradient
+        // context = Σ_i α_i a_i
+        let rowAlpha = alpha + b * L
+        gemv(m: L, n: D, a: rowAnnotations, x: contextGradient, y: scoreGradient)
+        if let alphaGradient {
+            for i in 0..<L { scoreGradient[i] += alphaGradient[b * L + i] }
+        }
+        // annotationsGradient (L, D) += α (L, 1) · contextGradient (1, D)
+        gemm(m: L, n: D, k: 1, a: rowAlpha, b: contextGradient, beta: 1,
+             c: annotationsGradient + source * L * D)
+        // α = softmax(e)
+        var weighted: Float = 0
+        for i in 0..<L { weighted += rowAlpha[i] * scoreGradient[i] }
+        var scoreBiasGradient: Float = 0
+        for i in 0..<L {
+            scoreGradient[i] = rowAlpha[i] * (scoreGradient[i] - weighted)
+            scoreBiasGradient += scoreGradient[i]
+        }
+        gradients.scoreBias[0] += scoreBiasGradient
+        // e_i = w · act_i + b, act_i = tanh(W_a a_i + W_h h + b)
+        let rowActivations = activations + b * L * A
+        gemv(transposeA: true, m: L, n: A, a: rowActivations, x: scoreGradient, beta: 1, y: gradients.scoreWeight)
+        let dhp = hiddenProjectionGradient + b * A
+        let rowProjectedGradient = projectedGradient + source * L * A
+        for i in 0..<L {
+            let de = scoreGradient[i]
+            let act = rowActivations + i * A, dp = rowProjectedGradient + i * A
+            for j in 0..<A {
+                let value = de * weights.scoreWeight[j] * (1 - act[j] * act[j])
+                dp[j] += value
+                dhp[j] += value
+            }
+        }
+    }
+    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight,
+                   biasGradient: gradients.hiddenBias, outputGradient: hiddenProjectionGradient, input: hidden,
+                   weight: weights.hiddenWeight, rows: rows, inFeatures: H, outFeatures: A)
+}

@@ -1,0 +1,119 @@
+import AttendImage
+import AttendModel
+import Foundation
+
+// MARK: - Captioned images in memory
+//
+// Pictures are kept as bytes at the training resolution (6,000 × 224 × 224 × 3 = 900 MB for Flickr8k) and
+// normalised into a batch only when the batch is built.
+
+/// ImageNet statistics, the normalisation every picture gets before the encoder (as AttendImage's ModelInput).
+public let imageNetMean: [Float] = [0.485, 0.456, 0.406]
+public let imageNetStd: [Float] = [0.229, 0.224, 0.225]
+
+public struct CaptionDataset {
+    /// S: every picture's side.
+    public let side: Int
+    /// (N, S, S, 3) bytes.
+    public private(set) var pixels: [UInt8] = []
+    /// Per picture: its captions' raw text (the references for scoring).
+    public private(set) var references: [[String]] = []
+    /// Per picture: a name (file name or scene number) for logs.
+    public private(set) var names: [String] = []
+
+    public init(side: Int) { self.side = side }
+
+    public var count: Int { references.count }
+
+    /// Adds a picture (S, S, 3) and its captions.
+    public mutating func append(_ image: RGBImage, captions: [String], name: String) {
+        precondition(image.width == side && image.height == side, "pictures must be \(side)×\(side)")
+        pixels.append(contentsOf: image.pixels)
+        references.append(captions)
+        names.append(name)
+    }
+
+    /// Writes picture `index` normalised into slot `slot` of images (3, B, S, S).
+    public func write(_ index: Int, into images: UnsafeMutablePointer<Float>, slot: Int, batch: Int) {
+        let plane = side * side
+        pixels.withUnsafeBufferPointer { bytes in
+            let source = bytes.baseAddress! + index * plane * 3
+            for channel in 0..<3 {
+                let target = images + (channel * batch + slot) * plane
+                let scale = 1 / (255 * imageNetStd[channel]), offset = imageNetMean[channel] / imageNetStd[channel]
+                for i in 0..<plane { target[i] = Float(source[i * 3 + channel]) * scale - offset }
+            }
+        }
+    }
+
+    /// (B, 3, S, S) normalised pictures of `indices`: PyTorch's NCHW, what InferenceEncoder.encode reads.
+    public func imagesBatchMajor(_ indices: [Int]) -> [Float] {
+        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
+        result.withUnsafeMutableBufferPointer { buffer in
+            for (slot, index) in indices.enumerated() {
+                // Slot `slot` of a batch of one picture per call lands as that picture's (3, S, S) block.
+                write(index, into: buffer.baseAddress! + slot * 3 * side * side, slot: 0, batch: 1)
+            }
+        }
+        return result
+    }
+
+    /// (3, B, S, S) normalised pictures of `indices`: the training graph's channel-major layout.
+    public func images(_ indices: [Int]) -> [Float] {
+        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
+        result.withUnsafeMutableBufferPointer { buffer in
+            for (slot, index) in indices.enumerated() {
+                write(index, into: buffer.baseAddress!, slot: slot, batch: indices.count)
+            }
+        }
+        return result
+    }
+}
+
+// MARK: - Batches
+
+/// Splits a dataset into seeded batches: pictures shuffled per epoch, K captions per picture chosen per epoch.
+public struct BatchPlan {
+    public let imagesPerBatch: Int
+    public let captionsPerImage: Int
+    /// Longest caption kept, in words (longer ones are cut before <end>).
+    public let maxWords: Int
+    public let seed: UInt64
+
+    public init(imagesPerBatch: Int, captionsPerImage: Int, maxWords: Int, seed: UInt64) {
+        self.imagesPerBatch = imagesPerBatch
+        self.captionsPerImage = captionsPerImage
+        self.maxWords = maxWords
+        self.seed = seed
+    }
+
+    public func batchesPerEpoch(_ dataset: CaptionDataset) -> Int { dataset.count / imagesPerBatch }
+
+    /// Picture order for one epoch: a pure function of the seed and the epoch.
+    public func order(epoch: Int, count: Int) -> [Int] {
+        var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        return Array(0..<count).shuffled(using: &generator)
+    }
+
+    /// Batch `index` of `epoch`.
+    public func batch(_ index: Int, epoch: Int, dataset: CaptionDataset, vocabulary: Vocabulary) -> (TrainingBatch, [Int]) {
+        let order = order(epoch: epoch, count: dataset.count)
+        let pictures = Array(order[(index * imagesPerBatch)..<((index + 1) * imagesPerBatch)])
+        var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
+        var captions: [[Int]] = []
+        for picture in pictures {
+            let texts = dataset.references[picture]
+            var choice = Array(texts.indices).shuffled(using: &generator)
+            while choice.count < captionsPerImage { choice.append(texts.indices.randomElement(using: &generator)!) }
+            for k in choice.prefix(captionsPerImage) { captions.append(encode(texts[k], vocabulary: vocabulary)) }
+        }
+        return (TrainingBatch(images: dataset.images(pictures), imageCount: pictures.count, captions: captions), pictures)
+    }
+
+    /// `<start>` words… `<end>`, at most `maxWords` words.
+    public func encode(_ caption: String, vocabulary: Vocabulary) -> [Int] {
+        let ids = vocabulary.encode(caption)
+        if ids.count - 2 <= maxWords { return ids }
+        return Array(ids.prefix(maxWords + 1)) + [Vocabulary.end]
+    }
+}
