@@ -22,10 +22,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product attend
 
+# Captions a sample scene with the shipped synthetic-scenes model and draws where each word looked.
 demo: build
 	$(RELEASE_BIN) info $(DEMO_IMAGE)
-	$(RELEASE_BIN) preprocess $(DEMO_IMAGE) --out /tmp/attend-demo-224.png
-	@echo "wrote /tmp/attend-demo-224.png (the exact pixels the model sees)"
+	$(RELEASE_BIN) caption --model shapes $(DEMO_IMAGE) samples/scene-02.png
+	$(RELEASE_BIN) overlay --model shapes $(DEMO_IMAGE) --out /tmp/attend-demo-attention.png
+	@echo "wrote /tmp/attend-demo-attention.png (one tile per word: where the model looked)"
 
 # The whole suite. The release binary is built first: the command-line tests (and the synthetic
 # training run) use it through ATTEND_BIN.
