@@ -4,6 +4,8 @@ PREFIX  ?= /usr/local
 APT_PKGS = libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev
 RELEASE_BIN = .build/release/attend
 DEMO_IMAGE ?= samples/scene-01.png
+# A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
+PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
 .PHONY: all deps build demo test install bench clean
 
@@ -29,6 +31,13 @@ demo: build
 # training run) use it through ATTEND_BIN.
 test: build
 	ATTEND_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
+
+# Decode-to-224×224 of a generated 4000×3000 JPEG: DCT-scaled vs full decode, and Pillow on the same file.
+bench: build
+	$(RELEASE_BIN) bench-image --jpeg /tmp/attend-bench-image.jpg --out /tmp/attend-bench-224.png
+	@if [ -x "$(PILLOW_PYTHON)" ]; then \
+	    $(PILLOW_PYTHON) scripts/bench_image_pillow.py /tmp/attend-bench-image.jpg --compare /tmp/attend-bench-224.png; \
+	else echo "(no Pillow at PILLOW_PYTHON=$(PILLOW_PYTHON): skipped the comparison)"; fi
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/attend/models

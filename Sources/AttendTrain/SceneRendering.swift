@@ -48,6 +48,23 @@ enum SceneShape: String, CaseIterable {
             return abs(dx) + abs(dy) <= r
         }
     }
+
+    /// The shape's extent around its centre: half its width, and how far it reaches up and down.
+    func extent(radius r: Double) -> (halfWidth: Double, up: Double, down: Double) {
+        switch self {
+        case .circle, .diamond: return (r, r, r)
+        case .square: return (0.9 * r, 0.9 * r, 0.9 * r)
+        case .triangle: return (r, 0.9 * r, 0.8 * r)
+        }
+    }
+
+    /// A box certain to contain the raster box of the shape centred at (centreX, centreY): every
+    /// pixel holding a sample inside the shape lies in it.
+    func outerBox(centreX: Double, centreY: Double, radius: Double) -> [Int] {
+        let e = extent(radius: radius)
+        return [Int((centreX - e.halfWidth).rounded(.down)), Int((centreY - e.up).rounded(.down)),
+                Int((centreX + e.halfWidth).rounded(.down)) + 1, Int((centreY + e.down).rounded(.down)) + 1]
+    }
 }
 
 /// The three object sizes: a diameter as a fraction of the image side.
@@ -84,10 +101,11 @@ struct ShapeCoverage {
     /// coordinates: pixel (i, j) spans [i, i+1) × [j, j+1)) on an image of side `side`.
     /// Returns nil when the shape covers no sample.
     init?(shape: SceneShape, centreX: Double, centreY: Double, radius: Double, side: Int) {
-        let x0 = max(0, Int((centreX - radius).rounded(.down)) - 1)
-        let y0 = max(0, Int((centreY - radius).rounded(.down)) - 1)
-        let x1 = min(side, Int((centreX + radius).rounded(.up)) + 1)
-        let y1 = min(side, Int((centreY + radius).rounded(.up)) + 1)
+        let outer = shape.outerBox(centreX: centreX, centreY: centreY, radius: radius)
+        let x0 = max(0, outer[0])
+        let y0 = max(0, outer[1])
+        let x1 = min(side, outer[2])
+        let y1 = min(side, outer[3])
         guard x1 > x0 && y1 > y0 else { return nil }
         let width = x1 - x0
         var counts = [Int](repeating: 0, count: width * (y1 - y0))

@@ -87,20 +87,28 @@ public struct SceneGenerator {
     /// One random layout of `objectCount` objects with distinct (shape, colour) pairs, in caption
     /// order, or nil if it is not one the caption grammar accepts.
     private mutating func drawLayout(objectCount: Int) -> ([PlacedObject], SceneArrangement)? {
-        var placed: [PlacedObject] = []
+        var drawn: [(shape: SceneShape, colour: SceneColour, size: SceneSize, x: Double, y: Double, radius: Double)] = []
         let margin = 0.03 * Double(size)
-        while placed.count < objectCount {
+        while drawn.count < objectCount {
             let shape = SceneShape.allCases[random.int(below: SceneShape.allCases.count)]
             let colour = SceneColour.allCases[random.int(below: SceneColour.allCases.count)]
             let objectSize = SceneSize.allCases[random.int(below: SceneSize.allCases.count)]
-            if placed.contains(where: { $0.shape == shape && $0.colour == colour }) { continue }
+            if drawn.contains(where: { $0.shape == shape && $0.colour == colour }) { continue }
             let radius = objectSize.diameterFraction * Double(size) / 2
             let centreX = random.double(in: margin + radius, Double(size) - margin - radius)
             let centreY = random.double(in: margin + radius, Double(size) - margin - radius)
+            drawn.append((shape, colour, objectSize, centreX, centreY, radius))
+        }
+        // Most layouts of three objects are rejected; judging them first by their outer boxes (no
+        // rasterizing) makes that cheap. The caption is decided only by the raster boxes below.
+        let outerBoxes = drawn.map { $0.shape.outerBox(centreX: $0.x, centreY: $0.y, radius: $0.radius) }
+        guard arrangement(of: outerBoxes, side: size) != nil else { return nil }
+        var placed: [PlacedObject] = []
+        for object in drawn {
             guard let coverage = ShapeCoverage(
-                shape: shape, centreX: centreX, centreY: centreY, radius: radius, side: size)
+                shape: object.shape, centreX: object.x, centreY: object.y, radius: object.radius, side: size)
             else { return nil }
-            placed.append(PlacedObject(shape: shape, colour: colour, size: objectSize, coverage: coverage))
+            placed.append(PlacedObject(shape: object.shape, colour: object.colour, size: object.size, coverage: coverage))
         }
         guard let (form, order) = arrangement(of: placed.map { $0.coverage.box }, side: size) else { return nil }
         return (order.map { placed[$0] }, form)

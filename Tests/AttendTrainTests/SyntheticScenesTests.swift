@@ -49,7 +49,7 @@ final class SyntheticScenesTests: XCTestCase {
     func testBoxesMatchDrawnPixels() {
         for size in [64, 224] {
             var generator = SceneGenerator(seed: 3, size: size)
-            for _ in 0..<(size == 64 ? 150 : 20) {
+            for _ in 0..<(size == 64 ? 150 : 10) {
                 let scene = generator.next()
                 checkBoxes(scene)
             }
