@@ -7,9 +7,9 @@ import Foundation
 // Pictures are kept as bytes at the training resolution (6,000 × 224 × 224 × 3 = 900 MB for Flickr8k) and
 // normalised into a batch only when the batch is built.
 
-/// ImageNet statistics, the normalisation every picture gets before the encoder (as AttendImage's ModelInput).
-public let imageNetMean: [Float] = [0.485, 0.456, 0.406]
-public let imageNetStd: [Float] = [0.229, 0.224, 0.225]
+/// ImageNet statistics, the normalisation every picture gets before the encoder (AttendImage's ModelInput).
+public let imageNetMean = ModelInput.imageNetMean
+public let imageNetStd = ModelInput.imageNetStd
 
 public struct CaptionDataset {
     /// S: every picture's side.
@@ -40,8 +40,9 @@ public struct CaptionDataset {
             let source = bytes.baseAddress! + index * plane * 3
             for channel in 0..<3 {
                 let target = images + (channel * batch + slot) * plane
-                let scale = 1 / (255 * imageNetStd[channel]), offset = imageNetMean[channel] / imageNetStd[channel]
-                for i in 0..<plane { target[i] = Float(source[i * 3 + channel]) * scale - offset }
+                // (v / 255 − mean) / std, the same expression as ModelInput.normalize, by table.
+                let table = (0..<256).map { (Float($0) / 255 - imageNetMean[channel]) / imageNetStd[channel] }
+                for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
             }
         }
     }

@@ -163,7 +163,9 @@ public final class Trainer {
                 let loss = graph.forward(batch)
                 graph.zeroGradients()
                 graph.backward()
+                let optimizerStart = Date()
                 let norm = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: rate)
+                graph.seconds["optimizer", default: 0] += Date().timeIntervalSince(optimizerStart)
                 progress.step += 1
                 progress.batchInEpoch += 1
                 window.images += batch.imageCount

@@ -149,6 +149,9 @@ public final class TrainingGraph {
     var previousHiddenGradient: UnsafeMutablePointer<Float>  // (R, H) ∂/∂h_{t−1}
     var previousCellGradient: UnsafeMutablePointer<Float>    // (R, H)
 
+    /// Seconds spent per phase (encoder/decoder forward/backward) since the graph was made.
+    public var seconds: [String: Double] = [:]
+
     // The batch in flight.
     var batchImages = 0, batchSteps = 0, tokenCount = 0
 

@@ -25,6 +25,7 @@ extension TrainingGraph {
         batch.images.withUnsafeBufferPointer { imagesBuffer.update(from: $0.baseAddress!, count: $0.count) }
 
         // Encoder.
+        var clock = DispatchTime.now().uptimeNanoseconds
         var input = UnsafePointer(imagesBuffer), inChannels = 3
         for stage in 0..<config.channels.count {
             let spec = layout.stages[stage], outChannels = config.channels[stage], sides = stageSides[stage]
@@ -51,6 +52,7 @@ extension TrainingGraph {
             inChannels = outChannels
         }
         channelMajorToRows(annotations, features: input, channels: D, batch: B, locations: L)
+        lap(&clock, "encoder forward")
 
         // Per-image decoder state: W_a a, h_0 = tanh(init_h(mean a)), c_0 likewise.
         attentionProjectFeatures(projected: projected, annotations: annotations, weight: weight(layout.attFeatureWeight),
@@ -102,6 +104,7 @@ extension TrainingGraph {
             }
         }
         let penalty = attentionPenaltyForward(coverage: coverage, weight: options.attentionPenalty, rows: R, locations: L)
+        lap(&clock, "decoder forward")
         let tokens = Float(max(tokenCount, 1))
         return LossValue(total: (Float(crossEntropySum) + penalty) / tokens, crossEntropy: Float(crossEntropySum) / tokens,
                          penalty: penalty / tokens, tokens: tokenCount)
@@ -114,6 +117,7 @@ extension TrainingGraph {
                                   config.attentionSize, config.vocabularySize)
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps
         let scale = 1 / Float(max(tokenCount, 1))
+        var clock = DispatchTime.now().uptimeNanoseconds
         annotationsGradient.update(repeating: 0, count: B * L * D)
         projectedGradient.update(repeating: 0, count: B * L * A)
         hiddenGradient.update(repeating: 0, count: R * H)
@@ -184,6 +188,8 @@ extension TrainingGraph {
                        input: annotations, weight: weight(layout.attFeatureWeight), rows: B * L, inFeatures: D,
                        outFeatures: A)
 
+        lap(&clock, "decoder backward")
+
         // Encoder, last stage first.
         let lastStage = config.channels.count - 1
         rowsToChannelMajor(stageOutputGradient[lastStage], rows: annotationsGradient, channels: D, batch: B, locations: L)
@@ -218,6 +224,14 @@ extension TrainingGraph {
                                 outChannels: outChannels, batch: B, height: sides.input, width: sides.input,
                                 stride: config.strides[stage])
         }
+        lap(&clock, "encoder backward")
+    }
+
+    /// Adds the seconds since `clock` to `seconds[phase]` and restarts the clock.
+    func lap(_ clock: inout UInt64, _ phase: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        seconds[phase, default: 0] += Double(now - clock) / 1e9
+        clock = now
     }
 
     // MARK: - Helpers

@@ -194,6 +194,8 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
         trainer.metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
         let stop = try trainer.run()
+        warn("time per phase: " + trainer.graph.seconds.sorted { $0.key < $1.key }
+            .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
         warn("stopped: \(stop.rawValue) after \(trainer.progress.step) steps; checkpoint \(trainer.checkpointPath ?? "-")")
     }
 }
