@@ -12,17 +12,7 @@ import Foundation
 /// at 8×8, so that every cell's receptive field (69 px) covers the whole picture: captions name objects in
 /// left-to-right or top-to-bottom order, and a cell can only tell where it is from the picture's borders.
 /// An 8×8 grid of 64-d annotations; sized to train to high accuracy in a few minutes on two cores.
-public func shapesConfiguration() -> ModelConfig {
-    var config = ModelConfig()
-    config.imageSize = 64
-    config.channels = [16, 32, 64, 64, 64, 64]
-    config.strides = [2, 1, 1, 1, 1, 1]
-    config.poolAfter = [false, true, true, false, false, false]
-    config.embeddingSize = 64
-    config.hiddenSize = 128
-    config.attentionSize = 64
-    return config
-}
+public func shapesConfiguration() -> ModelConfig { ModelConfig.named("shapes")! }
 
 /// `count` scenes of side `size` from `seed`, captioned by their canonical caption (#0), and their objects.
 public func syntheticDataset(count: Int, seed: UInt64, size: Int = 64) -> (CaptionDataset, [[SceneObject]]) {

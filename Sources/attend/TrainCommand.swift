@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to write the model (the best by validation loss when there is a dev split).")
     var out: String
 
-    @Option(help: "Model configuration: default (224 px, 14×14 grid), small, or shapes (64 px synthetic scenes).")
+    @Option(help: "Model configuration: default (224 px, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid) or tiny (tests).")
     var config: String = "default"
 
     @Option(help: "Epochs over the training pictures.")
@@ -96,7 +96,9 @@ struct TrainCommand: ParsableCommand {
         if (data == nil) == (synthetic == nil) { throw ValidationError("give exactly one of --data and --synthetic") }
         if batch < 1 || epochs < 1 || threads < 1 { throw ValidationError("--batch, --epochs and --threads must be positive") }
         if plot != nil && log == nil { throw ValidationError("--plot draws the --log file: give --log too") }
-        if !["default", "small", "shapes"].contains(config) { throw ValidationError("--config must be default, small or shapes") }
+        if ModelConfig.named(config) == nil {
+            throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -130,19 +132,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func modelConfig() -> ModelConfig {
-        switch config {
-        case "shapes": return shapesConfiguration()
-        case "small":
-            var c = ModelConfig()
-            c.channels = [16, 32, 64, 128, 128]
-            c.embeddingSize = 128
-            c.hiddenSize = 256
-            c.attentionSize = 128
-            return c
-        default: return ModelConfig()
-        }
-    }
+    func modelConfig() -> ModelConfig { ModelConfig.named(config)! }
 
     func runSynthetic(count: Int, settings: TrainingSettings) throws {
         var settings = settings
