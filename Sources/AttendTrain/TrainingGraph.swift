@@ -284,35 +284,12 @@ public final class TrainingGraph {
     func weight(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { parameters + spec.offset }
     func gradient(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { gradients + spec.offset }
 
-    var attentionWeights: AttentionWeights {
-        AttentionWeights(hiddenWeight: weight(layout.attHiddenWeight), hiddenBias: weight(layout.attHiddenBias),
-                         scoreWeight: weight(layout.attScoreWeight), scoreBias: weight(layout.attScoreBias),
-                         betaWeight: weight(layout.betaWeight), betaBias: weight(layout.betaBias))
-    }
-    var attentionGradients: AttentionGradients {
-        AttentionGradients(hiddenWeight: gradient(layout.attHiddenWeight), hiddenBias: gradient(layout.attHiddenBias),
-                           scoreWeight: gradient(layout.attScoreWeight), scoreBias: gradient(layout.attScoreBias),
-                           betaWeight: gradient(layout.betaWeight), betaBias: gradient(layout.betaBias))
-    }
-    var lstmWeights: LSTMWeights {
-        LSTMWeights(inputWeight: weight(layout.lstmInputWeight), hiddenWeight: weight(layout.lstmHiddenWeight),
-                    bias: weight(layout.lstmBias))
-    }
-    var lstmGradients: LSTMGradients {
-        LSTMGradients(inputWeight: gradient(layout.lstmInputWeight), hiddenWeight: gradient(layout.lstmHiddenWeight),
-                      bias: gradient(layout.lstmBias))
-    }
-    var deepOutputWeights: DeepOutputWeights {
-        DeepOutputWeights(hiddenWeight: weight(layout.outHiddenWeight), hiddenBias: weight(layout.outHiddenBias),
-                          contextWeight: weight(layout.outContextWeight), contextBias: weight(layout.outContextBias),
-                          outWeight: weight(layout.outWeight), outBias: weight(layout.outBias))
-    }
-    var deepOutputGradients: DeepOutputGradients {
-        DeepOutputGradients(hiddenWeight: gradient(layout.outHiddenWeight), hiddenBias: gradient(layout.outHiddenBias),
-                            contextWeight: gradient(layout.outContextWeight),
-                            contextBias: gradient(layout.outContextBias),
-                            outWeight: gradient(layout.outWeight), outBias: gradient(layout.outBias))
-    }
+    var attentionWeights: AttentionWeights { AttentionWeights(layout: layout, in: parameters) }
+    var attentionGradients: AttentionGradients { AttentionGradients(layout: layout, in: gradients) }
+    var lstmWeights: LSTMWeights { LSTMWeights(layout: layout, in: parameters) }
+    var lstmGradients: LSTMGradients { LSTMGradients(layout: layout, in: gradients) }
+    var deepOutputWeights: DeepOutputWeights { DeepOutputWeights(layout: layout, in: parameters) }
+    var deepOutputGradients: DeepOutputGradients { DeepOutputGradients(layout: layout, in: gradients) }
 
     /// α_t of caption row `row` at step `step` of the last forward pass: (L) values.
     public func attention(row: Int, step: Int) -> [Float] {
