@@ -33,17 +33,17 @@ public struct CaptionDataset {
         names.append(name)
     }
 
+    /// Picture `index` as an image.
+    public func picture(_ index: Int) -> RGBImage {
+        let size = side * side * 3
+        return RGBImage(width: side, height: side, pixels: Array(pixels[(index * size)..<((index + 1) * size)]))
+    }
+
     /// Writes picture `index` normalised into slot `slot` of images (3, B, S, S).
     public func write(_ index: Int, into images: UnsafeMutablePointer<Float>, slot: Int, batch: Int) {
-        let plane = side * side
         pixels.withUnsafeBufferPointer { bytes in
-            let source = bytes.baseAddress! + index * plane * 3
-            for channel in 0..<3 {
-                let target = images + (channel * batch + slot) * plane
-                // (v / 255 − mean) / std, the same expression as ModelInput.normalize, by table.
-                let table = (0..<256).map { (Float($0) / 255 - imageNetMean[channel]) / imageNetStd[channel] }
-                for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
-            }
+            writeNormalised(bytes.baseAddress! + index * side * side * 3, side: side, into: images, slot: slot,
+                            batch: batch)
         }
     }
 
@@ -71,6 +71,21 @@ public struct CaptionDataset {
     }
 }
 
+/// (v / 255 − mean) / std per channel, the same expression as ModelInput.normalize, by table.
+private let normalisationTables: [[Float]] = (0..<3).map { channel in
+    (0..<256).map { (Float($0) / 255 - imageNetMean[channel]) / imageNetStd[channel] }
+}
+
+/// Writes an (S, S, 3) picture normalised into slot `slot` of images (3, B, S, S).
+func writeNormalised(_ source: UnsafePointer<UInt8>, side: Int, into images: UnsafeMutablePointer<Float>, slot: Int,
+                     batch: Int) {
+    let plane = side * side
+    for channel in 0..<3 {
+        let target = images + (channel * batch + slot) * plane, table = normalisationTables[channel]
+        for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
+    }
+}
+
 // MARK: - Batches
 
 /// Splits a dataset into seeded batches: pictures shuffled per epoch, K captions per picture chosen per epoch.
@@ -80,12 +95,15 @@ public struct BatchPlan {
     /// Longest caption kept, in words (longer ones are cut before <end>).
     public let maxWords: Int
     public let seed: UInt64
+    public let augmentation: Augmentation
 
-    public init(imagesPerBatch: Int, captionsPerImage: Int, maxWords: Int, seed: UInt64) {
+    public init(imagesPerBatch: Int, captionsPerImage: Int, maxWords: Int, seed: UInt64,
+                augmentation: Augmentation = .none) {
         self.imagesPerBatch = imagesPerBatch
         self.captionsPerImage = captionsPerImage
         self.maxWords = maxWords
         self.seed = seed
+        self.augmentation = augmentation
     }
 
     public func batchesPerEpoch(_ dataset: CaptionDataset) -> Int { dataset.count / imagesPerBatch }
@@ -102,13 +120,27 @@ public struct BatchPlan {
         let pictures = Array(order[(index * imagesPerBatch)..<((index + 1) * imagesPerBatch)])
         var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
         var captions: [[Int]] = []
-        for picture in pictures {
-            let texts = dataset.references[picture]
+        // (3, B, S, S): written whole when nothing is augmented, else picture by picture below.
+        var images = augmentation.isIdentity ? dataset.images(pictures)
+                                             : [Float](repeating: 0, count: 3 * pictures.count * dataset.side * dataset.side)
+        for (slot, picture) in pictures.enumerated() {
+            var texts = dataset.references[picture]
+            if !augmentation.isIdentity {
+                let (augmented, augmentedTexts) = augmentation.apply(dataset.picture(picture), captions: texts,
+                                                                     using: &generator)
+                texts = augmentedTexts
+                images.withUnsafeMutableBufferPointer { buffer in
+                    augmented.pixels.withUnsafeBufferPointer {
+                        writeNormalised($0.baseAddress!, side: dataset.side, into: buffer.baseAddress!, slot: slot,
+                                        batch: pictures.count)
+                    }
+                }
+            }
             var choice = Array(texts.indices).shuffled(using: &generator)
             while choice.count < captionsPerImage { choice.append(texts.indices.randomElement(using: &generator)!) }
             for k in choice.prefix(captionsPerImage) { captions.append(encode(texts[k], vocabulary: vocabulary)) }
         }
-        return (TrainingBatch(images: dataset.images(pictures), imageCount: pictures.count, captions: captions), pictures)
+        return (TrainingBatch(images: images, imageCount: pictures.count, captions: captions), pictures)
     }
 
     /// `<start>` words… `<end>`, at most `maxWords` words.

@@ -42,6 +42,8 @@ public struct TrainingSettings: Sendable {
     public var validationImages = 500
     /// Validation pictures greedily captioned per epoch for BLEU-4 and CIDEr-D (0: none).
     public var validationCaptionImages = 200
+    /// Random crops, colour jitter and left–right flips of the training pictures (off by default).
+    public var augmentation = Augmentation.none
 
     public init() {}
 }
@@ -87,7 +89,8 @@ public final class Trainer {
                 resume: String? = nil) throws {
         var model = model
         let plan = BatchPlan(imagesPerBatch: min(settings.imagesPerBatch, train.count),
-                             captionsPerImage: settings.captionsPerImage, maxWords: settings.maxWords, seed: settings.seed)
+                             captionsPerImage: settings.captionsPerImage, maxWords: settings.maxWords, seed: settings.seed,
+                             augmentation: settings.augmentation)
         self.plan = plan
         self.vocabulary = model.vocabulary
         self.settings = settings

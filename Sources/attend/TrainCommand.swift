@@ -92,10 +92,35 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Longest caption trained, in words.")
     var maxWords: Int = 20
 
+    @Option(help: ArgumentHelp(
+        "Augment training pictures: a comma-separated list of crop, jitter, flip.",
+        discussion: "crop: a random 80–100% crop squashed back; jitter: brightness, contrast and saturation ±20%; "
+            + "flip: mirror half the pictures and swap \"left\" and \"right\" in their captions. Not for "
+            + "synthetic scenes, whose captions name objects left to right."))
+    var augment: String?
+
+    /// The augmentation `--augment` names.
+    func augmentation() throws -> Augmentation {
+        guard let augment else { return .none }
+        var result = Augmentation.none
+        for item in augment.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch item {
+            case "crop": result.minimumCropFraction = Augmentation.photos.minimumCropFraction
+            case "jitter": result.colourJitter = Augmentation.photos.colourJitter
+            case "flip": result.flip = true
+            default: throw ValidationError("--augment takes crop, jitter and flip, not '\(item)'")
+            }
+        }
+        return result
+    }
+
     func validate() throws {
         if (data == nil) == (synthetic == nil) { throw ValidationError("give exactly one of --data and --synthetic") }
         if batch < 1 || epochs < 1 || threads < 1 { throw ValidationError("--batch, --epochs and --threads must be positive") }
         if plot != nil && log == nil { throw ValidationError("--plot draws the --log file: give --log too") }
+        if try synthetic != nil && !augmentation().isIdentity {
+            throw ValidationError("--augment is for photos: synthetic captions name objects left to right")
+        }
         if ModelConfig.named(config) == nil {
             throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
         }
@@ -119,6 +144,7 @@ struct TrainCommand: ParsableCommand {
         settings.checkpointEverySteps = checkpointEvery
         settings.patience = patience
         settings.logPath = log
+        settings.augmentation = try augmentation()
         installInterruptHandler()
 
         if let synthetic {
