@@ -50,15 +50,54 @@ public struct SyntheticScore: Codable, Sendable {
     }
 }
 
+/// Attention pointing on synthetic scenes: for each colour or shape word that names the right object, whether the
+/// argmax cell of its attention map overlaps that object's box; and the rate a uniformly random cell would.
+public struct AttentionPointing: Sendable {
+    public private(set) var pointedWords = 0
+    public private(set) var hits = 0
+    private var chanceSum = 0.0
+
+    public init() {}
+
+    public var rate: Double { Double(hits) / Double(max(pointedWords, 1)) }
+    public var chanceRate: Double { chanceSum / Double(max(pointedWords, 1)) }
+
+    static let colours: Set = ["red", "green", "blue", "yellow", "white", "purple"]
+    static let shapes: Set = ["circle", "square", "triangle", "diamond"]
+
+    /// Scores one caption of a square scene of `side` pixels whose `objects` are in the order its caption names them.
+    public mutating func add(caption: Caption, objects: [SceneObject], gridSize G: Int, side: Int) {
+        let cell = Double(side) / Double(G)
+        // The k-th colour word and k-th shape word name the k-th object of the caption.
+        var colourCount = 0, shapeCount = 0
+        for token in caption.tokens {
+            let isColour = Self.colours.contains(token.word), isShape = Self.shapes.contains(token.word)
+            guard isColour || isShape else { continue }
+            let k = isColour ? colourCount : shapeCount
+            if isColour { colourCount += 1 } else { shapeCount += 1 }
+            guard k < objects.count else { continue }
+            let object = objects[k]
+            guard token.word == (isColour ? object.colour : object.shape) else { continue }
+            func overlaps(_ l: Int) -> Bool {
+                let (gy, gx) = (Double(l / G), Double(l % G))
+                return gx * cell < Double(object.box[2]) && (gx + 1) * cell > Double(object.box[0])
+                    && gy * cell < Double(object.box[3]) && (gy + 1) * cell > Double(object.box[1])
+            }
+            let peak = token.attention.indices.max { token.attention[$0] < token.attention[$1] }!
+            pointedWords += 1
+            if overlaps(peak) { hits += 1 }
+            chanceSum += Double((0..<(G * G)).filter(overlaps).count) / Double(G * G)
+        }
+    }
+}
+
 /// Greedy-decodes every scene and scores captions and attention.
 public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[SceneObject]]) -> SyntheticScore {
     let encoder = InferenceEncoder(model: model)
     let decoder = InferenceDecoder(model: model)
-    let G = model.config.gridSize, cell = Double(dataset.side) / Double(G)
-    let colours: Set = ["red", "green", "blue", "yellow", "white", "purple"]
-    let shapes: Set = ["circle", "square", "triangle", "diamond"]
+    let G = model.config.gridSize
     var score = SyntheticScore(scenes: dataset.count, exactCaptions: 0, pointedWords: 0, pointingHits: 0, chanceRate: 0)
-    var chanceSum = 0.0
+    var pointing = AttentionPointing()
     let chunk = 50
     var first = 0
     while first < dataset.count {
@@ -75,30 +114,13 @@ public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[Sce
             } else if score.mistakes.count < 8 {
                 score.mistakes.append(caption.text + " | " + expected.joined(separator: " "))
             }
-            // The k-th colour word and k-th shape word name the k-th object of the caption.
-            var colourCount = 0, shapeCount = 0
-            for token in caption.tokens {
-                let isColour = colours.contains(token.word), isShape = shapes.contains(token.word)
-                guard isColour || isShape else { continue }
-                let k = isColour ? colourCount : shapeCount
-                if isColour { colourCount += 1 } else { shapeCount += 1 }
-                guard k < objects[index].count else { continue }
-                let object = objects[index][k]
-                guard token.word == (isColour ? object.colour : object.shape) else { continue }
-                func overlaps(_ l: Int) -> Bool {
-                    let (gy, gx) = (Double(l / G), Double(l % G))
-                    return gx * cell < Double(object.box[2]) && (gx + 1) * cell > Double(object.box[0])
-                        && gy * cell < Double(object.box[3]) && (gy + 1) * cell > Double(object.box[1])
-                }
-                let peak = token.attention.indices.max { token.attention[$0] < token.attention[$1] }!
-                score.pointedWords += 1
-                if overlaps(peak) { score.pointingHits += 1 }
-                chanceSum += Double((0..<(G * G)).filter(overlaps).count) / Double(G * G)
-            }
+            pointing.add(caption: caption, objects: objects[index], gridSize: G, side: dataset.side)
         }
         first += chunk
     }
-    score.chanceRate = chanceSum / Double(max(score.pointedWords, 1))
+    score.pointedWords = pointing.pointedWords
+    score.pointingHits = pointing.hits
+    score.chanceRate = pointing.chanceRate
     return score
 }
 
