@@ -23,23 +23,9 @@ public final class InferenceDecoder {
 
     func pointer(_ spec: TensorSpec) -> UnsafePointer<Float> { UnsafePointer(weights.baseAddress! + spec.offset) }
 
-    var attentionWeights: AttentionWeights {
-        AttentionWeights(hiddenWeight: pointer(layout.attHiddenWeight), hiddenBias: pointer(layout.attHiddenBias),
-                         scoreWeight: pointer(layout.attScoreWeight), scoreBias: pointer(layout.attScoreBias),
-                         betaWeight: pointer(layout.betaWeight), betaBias: pointer(layout.betaBias))
-    }
-
-    var lstmWeights: LSTMWeights {
-        LSTMWeights(inputWeight: pointer(layout.lstmInputWeight), hiddenWeight: pointer(layout.lstmHiddenWeight),
-                    bias: pointer(layout.lstmBias))
-    }
-
-    var deepOutputWeights: DeepOutputWeights {
-        DeepOutputWeights(hiddenWeight: pointer(layout.outHiddenWeight), hiddenBias: pointer(layout.outHiddenBias),
-                          contextWeight: pointer(layout.outContextWeight),
-                          contextBias: pointer(layout.outContextBias),
-                          outWeight: pointer(layout.outWeight), outBias: pointer(layout.outBias))
-    }
+    var attentionWeights: AttentionWeights { AttentionWeights(layout: layout, in: weights.baseAddress!) }
+    var lstmWeights: LSTMWeights { LSTMWeights(layout: layout, in: weights.baseAddress!) }
+    var deepOutputWeights: DeepOutputWeights { DeepOutputWeights(layout: layout, in: weights.baseAddress!) }
 
     /// Per-image quantities computed once before the first step.
     public struct Prepared {

@@ -108,3 +108,53 @@ public struct ParameterLayout: Sendable {
         tensors.filter { $0.name.hasPrefix("encoder.") && $0.trainable }.reduce(0) { $0 + $1.count }
     }
 }
+
+// MARK: - The decoder layers' tensors inside a flat array
+//
+// One mapping from layout to layer arguments, used for weights (inference and training) and for gradients.
+
+extension AttentionWeights {
+    public init(layout: ParameterLayout, in base: UnsafePointer<Float>) {
+        self.init(hiddenWeight: base + layout.attHiddenWeight.offset, hiddenBias: base + layout.attHiddenBias.offset,
+                  scoreWeight: base + layout.attScoreWeight.offset, scoreBias: base + layout.attScoreBias.offset,
+                  betaWeight: base + layout.betaWeight.offset, betaBias: base + layout.betaBias.offset)
+    }
+}
+
+extension AttentionGradients {
+    public init(layout: ParameterLayout, in base: UnsafeMutablePointer<Float>) {
+        self.init(hiddenWeight: base + layout.attHiddenWeight.offset, hiddenBias: base + layout.attHiddenBias.offset,
+                  scoreWeight: base + layout.attScoreWeight.offset, scoreBias: base + layout.attScoreBias.offset,
+                  betaWeight: base + layout.betaWeight.offset, betaBias: base + layout.betaBias.offset)
+    }
+}
+
+extension LSTMWeights {
+    public init(layout: ParameterLayout, in base: UnsafePointer<Float>) {
+        self.init(inputWeight: base + layout.lstmInputWeight.offset, hiddenWeight: base + layout.lstmHiddenWeight.offset,
+                  bias: base + layout.lstmBias.offset)
+    }
+}
+
+extension LSTMGradients {
+    public init(layout: ParameterLayout, in base: UnsafeMutablePointer<Float>) {
+        self.init(inputWeight: base + layout.lstmInputWeight.offset, hiddenWeight: base + layout.lstmHiddenWeight.offset,
+                  bias: base + layout.lstmBias.offset)
+    }
+}
+
+extension DeepOutputWeights {
+    public init(layout: ParameterLayout, in base: UnsafePointer<Float>) {
+        self.init(hiddenWeight: base + layout.outHiddenWeight.offset, hiddenBias: base + layout.outHiddenBias.offset,
+                  contextWeight: base + layout.outContextWeight.offset, contextBias: base + layout.outContextBias.offset,
+                  outWeight: base + layout.outWeight.offset, outBias: base + layout.outBias.offset)
+    }
+}
+
+extension DeepOutputGradients {
+    public init(layout: ParameterLayout, in base: UnsafeMutablePointer<Float>) {
+        self.init(hiddenWeight: base + layout.outHiddenWeight.offset, hiddenBias: base + layout.outHiddenBias.offset,
+                  contextWeight: base + layout.outContextWeight.offset, contextBias: base + layout.outContextBias.offset,
+                  outWeight: base + layout.outWeight.offset, outBias: base + layout.outBias.offset)
+    }
+}

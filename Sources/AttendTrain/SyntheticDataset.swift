@@ -51,13 +51,14 @@ public enum SyntheticSplit: Equatable {
 public enum SyntheticDatasetError: Error, CustomStringConvertible {
     case badSplit(String)
     case badCount(Int)
-    case cannotWrite(path: String, reason: String)
+    case cannotWrite(path: String, reason: String), cannotRead(path: String, reason: String)
 
     public var description: String {
         switch self {
         case let .badSplit(message): return message
         case let .badCount(count): return "cannot write \(count) scenes: the count must be at least 1"
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
+        case let .cannotRead(path, reason): return "\(path): cannot read: \(reason)"
         }
     }
 }
@@ -71,6 +72,10 @@ struct SyntheticBoxesFile: Codable {
     var seed: UInt64
     var images: [Entry]
 
+    enum CodingKeys: String, CodingKey {
+        case format, boxConvention = "box_convention", seed, images
+    }
+
     struct Entry: Codable {
         var file: String
         var width: Int
@@ -80,6 +85,19 @@ struct SyntheticBoxesFile: Codable {
         /// In the order the caption names them.
         var objects: [SceneObject]
     }
+}
+
+/// The objects of every scene of a synthetic-scenes folder, by file name, when DIR/boxes.json exists.
+public func readSyntheticObjects(directory: String) throws -> [String: (objects: [SceneObject], side: Int)]? {
+    let path = directory + "/boxes.json"
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    let file: SyntheticBoxesFile
+    do { file = try JSONDecoder().decode(SyntheticBoxesFile.self, from: data) } catch {
+        throw SyntheticDatasetError.cannotRead(path: path, reason: "not a synthetic-scenes boxes file (\(error))")
+    }
+    var result: [String: (objects: [SceneObject], side: Int)] = [:]
+    for entry in file.images { result[entry.file] = (entry.objects, entry.width) }
+    return result
 }
 
 // MARK: - Writing

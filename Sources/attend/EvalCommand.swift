@@ -1,5 +1,9 @@
 import ArgumentParser
+import Attend
 import AttendEval
+import AttendImage
+import AttendModel
+import AttendTrain
 import Foundation
 
 // `attend eval`: caption a split of a Flickr8k-layout folder (or read captions made elsewhere) and
@@ -17,23 +21,46 @@ struct CaptionRunOptions {
 }
 
 enum EvalError: Error, CustomStringConvertible {
-    case noCaptioningModel
+    case modelFailed(String)
+    case imageFailed(String)
     case unknownSplit(String)
     case nothingToScore(String)
 
     var description: String {
         switch self {
-        case .noCaptioningModel:
-            return "no captioning model yet: `attend eval` can only score existing captions; use --predictions FILE"
+        case .modelFailed(let why): return why
+        case .imageFailed(let why): return why
         case .unknownSplit(let s): return "unknown split \(s); expected one of \(CaptionCorpus.splitNames.joined(separator: ", "))"
         case .nothingToScore(let why): return "nothing to score: \(why)"
         }
     }
 }
 
-/// Captions each image (keys of the result: the paths as given). The lead wires the model here.
-func captionImages(paths: [String], options: CaptionRunOptions) throws -> [String: String] {
-    throw EvalError.noCaptioningModel
+/// Captions each image (keys of the result: the paths as given), a batch of images per encoder pass; and the
+/// side G of the model's attention grid.
+func captionImages(paths: [String], options: CaptionRunOptions) throws -> (captions: [String: Caption], gridSize: Int) {
+    ImageCaptioner.setThreadCount(options.threads)
+    let captioner: ImageCaptioner
+    do { captioner = try ImageCaptioner(model: options.modelPath) } catch {
+        throw EvalError.modelFailed("\(error)")
+    }
+    var result: [String: Caption] = [:]
+    let batch = 16
+    for first in stride(from: 0, to: paths.count, by: batch) {
+        let chunk = Array(paths[first..<min(first + batch, paths.count)])
+        var pixels: [RGBImage] = []
+        for path in chunk {
+            do { pixels.append(try captioner.load(file: path).pixels) } catch {
+                throw EvalError.imageFailed("\(path): \(error)")   // a split with an unreadable image cannot be scored
+            }
+        }
+        let captions = captioner.caption(pixels: pixels, options: CaptionOptions(beamSize: options.beamWidth))
+        for (path, caption) in zip(chunk, captions) {
+            result[path] = caption
+            options.progress?.advance()
+        }
+    }
+    return (result, captioner.gridSize)
 }
 
 // MARK: - Command
@@ -86,6 +113,10 @@ struct EvalCommand: ParsableCommand {
         } catch let error as PredictionFileError {
             try fail(error.description)
         } catch let error as EvalError {
+            if case .modelFailed = error {
+                FileHandle.standardError.write(Data("attend eval: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
             try fail(error.description)
         }
     }
@@ -100,6 +131,7 @@ struct EvalCommand: ParsableCommand {
         guard !images.isEmpty else { throw EvalError.nothingToScore("the \(split) split is empty") }
 
         var predicted: [String: String]
+        var pointing: AttentionPointing? = nil
         if let predictions {
             let file = try PredictionFile.read(path: predictions)
             let all = try file.captionsByImage(knownImages: Set(corpus.captions.keys), path: predictions)
@@ -116,11 +148,21 @@ struct EvalCommand: ParsableCommand {
         } else {
             let paths = images.map(corpus.imagePath)
             let progress = ProgressBar(total: paths.count, label: "captioning")
-            let byPath = try captionImages(paths: paths, options: CaptionRunOptions(
+            let (byPath, grid) = try captionImages(paths: paths, options: CaptionRunOptions(
                 modelPath: model, beamWidth: beam, threads: threads, progress: progress))
             progress.finish()
             predicted = [:]
-            for (image, path) in zip(images, paths) { predicted[image] = byPath[path] }
+            for (image, path) in zip(images, paths) { predicted[image] = byPath[path]?.text }
+            // Synthetic scenes carry their objects' boxes: score where each colour and shape word looked.
+            if let objects = try readSyntheticObjects(directory: data) {
+                var tally = AttentionPointing()
+                for (image, path) in zip(images, paths) {
+                    if let caption = byPath[path], let scene = objects[image] {
+                        tally.add(caption: caption, objects: scene.objects, gridSize: grid, side: scene.side)
+                    }
+                }
+                pointing = tally
+            }
         }
 
         let references = Dictionary(uniqueKeysWithValues: predicted.keys.map { ($0, corpus.references($0)) })
@@ -130,7 +172,8 @@ struct EvalCommand: ParsableCommand {
             try COCOExport.write(directory: writeCOCO, predictions: predicted, references: references)
             note("wrote \(writeCOCO)/\(COCOExport.resultsFileName) and \(writeCOCO)/\(COCOExport.annotationsFileName)")
         }
-        let report = EvalReport(split: split, scores: scores, statistics: statistics)
+        let report = EvalReport(split: split, scores: scores, statistics: statistics,
+                                pointing: pointing.map { .init(words: $0.pointedWords, rate: $0.rate, chanceRate: $0.chanceRate) })
         print(json ? report.json() : report.table())
     }
 
@@ -147,9 +190,16 @@ struct EvalCommand: ParsableCommand {
 // MARK: - Output
 
 struct EvalReport: Encodable {
+    /// Synthetic scenes only: where colour and shape words looked.
+    struct Pointing: Encodable {
+        var words: Int
+        var rate: Double
+        var chanceRate: Double
+    }
     var split: String
     var scores: CaptionScores
     var statistics: CaptionStatistics
+    var pointing: Pointing?
 
     func json() -> String {
         let encoder = JSONEncoder()
@@ -171,6 +221,9 @@ struct EvalReport: Encodable {
             row("distinct captions", String(format: "%6.1f %%", 100 * t.distinctShare)),
             row("vocabulary used", "\(t.vocabularyUsed) words"),
             row("mean length", String(format: "%6.2f words (references %.2f)", t.meanPredictionLength, t.meanReferenceLength)),
-        ].joined(separator: "\n")
+        ].joined(separator: "\n") + (pointing.map {
+            "\n" + row("attention pointing", String(format: "%6.1f %% of %d colour and shape words (chance %.1f %%)",
+                                                     100 * $0.rate, $0.words, 100 * $0.chanceRate))
+        } ?? "")
     }
 }

@@ -8,7 +8,7 @@ struct RandomModelCommand: ParsableCommand {
         abstract: "Write a seeded random model (for tests and references; captions are nonsense).",
         shouldDisplay: false)
 
-    @Option(help: "Configuration: tiny (tests), small (synthetic scenes) or default.")
+    @Option(help: "Configuration: tiny (tests), shapes (synthetic scenes) or default.")
     var config: String = "tiny"
 
     @Option(help: "Vocabulary size including the four special tokens.")

@@ -71,13 +71,39 @@ final class EvalCommandTests: XCTestCase {
 
     func testErrorsNameTheCause() throws {
         let corpus = try makeCorpus()
-        var r = try run(["eval", "--data", corpus.path])
-        XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.err.contains("no captioning model yet"), r.err)
+        var r = try run(["eval", "--data", corpus.path, "--model", corpus.appendingPathComponent("missing.attend").path])
+        XCTAssertEqual(r.status, 2, "the model failed to load")
+        XCTAssertTrue(r.err.contains("missing.attend") && r.err.contains("no such file"), r.err)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        r = try run(["eval", "--data", corpus.path, "--model", root.appendingPathComponent("models/shapes.attend").path])
+        XCTAssertEqual(r.status, 1, "the corpus's images are empty files")
+        XCTAssertTrue(r.err.contains("im0.jpg"), r.err)
         r = try run(["eval", "--data", corpus.appendingPathComponent("nope").path, "--predictions", "x"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("nope/images"), r.err)
         r = try run(["eval", "--data", corpus.path, "--split", "val"])
         XCTAssertNotEqual(r.status, 0)
+    }
+
+    /// The model path end to end: the shipped shapes model captions a generated synthetic-scenes split, and the
+    /// scenes' boxes give the attention-pointing score.
+    func testCaptionsASyntheticSplitWithTheModelAndScoresPointing() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let model = root.appendingPathComponent("models/shapes.attend").path
+        let scenes = FileManager.default.temporaryDirectory.appendingPathComponent("attend-eval-synth-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scenes) }
+        let synth = try run(["synth", "--out", scenes, "--count", "200", "--seed", "31", "--captions", "1"])
+        XCTAssertEqual(synth.status, 0, synth.err)
+        let r = try run(["eval", "--data", scenes, "--split", "test", "--model", model, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let report = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let pointing = try XCTUnwrap(report["pointing"] as? [String: Any], "boxes.json present: pointing reported")
+        XCTAssertGreaterThan(pointing["words"] as! Int, 20)
+        XCTAssertGreaterThan(pointing["rate"] as! Double, 0.7)
+        XCTAssertLessThan(pointing["chanceRate"] as! Double, 0.35)
+        let bleu = (report["scores"] as! [String: Any])["bleu"] as! [Double]
+        XCTAssertGreaterThan(bleu[3], 80, "the shapes model captions its own kind of scene nearly perfectly")
     }
 }

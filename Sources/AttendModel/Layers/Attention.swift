@@ -56,28 +56,159 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
                   rows: rows, inFeatures: H, outFeatures: A)
     for b in 0..<rows {
         let hp = hiddenProjection + b * A
-        let source = sourceRow.map { Int($0[b]) } ?? b
-        let rowProjected = projected + source * L * A, rowActivations = activations + b * L * A
-        let scores = alpha + b * L
+        let rowProjected = projected + sourceImage(b, sourceRow) * L * A, rowActivations = activations + b * L * A
         for i in 0..<L {
             let p = rowProjected + i * A, act = rowActivations + i * A
             for j in 0..<A { act[j] = p[j] + hp[j] }
         }
-        tanhVector(rowActivations, count: L * A)
-        // scores (L) = activations (L, A) · w + b
-        gemv(m: L, n: A, a: rowActivations, x: weights.scoreWeight, y: scores)
-        for i in 0..<L { scores[i] += weights.scoreBias[0] }
         var betaLogit = weights.betaBias[0]
         let h = hidden + b * H
         for j in 0..<H { betaLogit += h[j] * weights.betaWeight[j] }
         gate[b] = sigmoid(betaLogit)
     }
+    // Whole-batch products: tanh over (B·L, A), then scores (B·L) = activations · w + b in one gemv.
+    tanhVector(activations, count: rows * L * A)
+    gemv(m: rows * L, n: A, a: activations, x: weights.scoreWeight, y: alpha)
+    let scoreBias = weights.scoreBias[0]
+    for i in 0..<(rows * L) { alpha[i] += scoreBias }
     softmaxRows(alpha, rows: rows, columns: L)
+    forEachImageRun(rows: rows, sourceRow: sourceRow) { first, count, image in
+        // context (n, D) = alpha (n, L) · annotations_image (L, D): the rows of one image in one product.
+        gemm(m: count, n: D, k: L, a: alpha + first * L, b: annotations + image * L * D, c: context + first * D)
+    }
     for b in 0..<rows {
-        // context_b (D) = alpha_b (L) · annotations_b (L, D)
-        let source = sourceRow.map { Int($0[b]) } ?? b
-        gemv(transposeA: true, m: L, n: D, a: annotations + source * L * D, x: alpha + b * L, y: context + b * D)
         let beta = gate[b]
         for d in 0..<D { gated[b * D + d] = beta * context[b * D + d] }
     }
+}
+
+/// The annotation row that row b reads.
+@inline(__always)
+private func sourceImage(_ row: Int, _ sourceRow: UnsafePointer<Int32>?) -> Int {
+    sourceRow.map { Int($0[row]) } ?? row
+}
+
+/// Calls body(first, count, image) for each run of consecutive rows that read the same image (the K captions
+/// or beams of one picture sit next to each other), so their products can share one matrix call.
+private func forEachImageRun(rows: Int, sourceRow: UnsafePointer<Int32>?,
+                             _ body: (_ first: Int, _ count: Int, _ image: Int) -> Void) {
+    var first = 0
+    while first < rows {
+        let image = sourceImage(first, sourceRow)
+        var end = first + 1
+        while end < rows && sourceImage(end, sourceRow) == image { end += 1 }
+        body(first, end - first, image)
+        first = end
+    }
+}
+
+/// Where `attentionBackward` adds the gradients of the attention step's own weights (shapes as in
+/// `AttentionWeights`).
+public struct AttentionGradients {
+    public var hiddenWeight: UnsafeMutablePointer<Float>   // (A, H)
+    public var hiddenBias: UnsafeMutablePointer<Float>     // (A)
+    public var scoreWeight: UnsafeMutablePointer<Float>    // (A)
+    public var scoreBias: UnsafeMutablePointer<Float>      // (1)
+    public var betaWeight: UnsafeMutablePointer<Float>     // (H)
+    public var betaBias: UnsafeMutablePointer<Float>       // (1)
+
+    public init(hiddenWeight: UnsafeMutablePointer<Float>, hiddenBias: UnsafeMutablePointer<Float>,
+                scoreWeight: UnsafeMutablePointer<Float>, scoreBias: UnsafeMutablePointer<Float>,
+                betaWeight: UnsafeMutablePointer<Float>, betaBias: UnsafeMutablePointer<Float>) {
+        self.hiddenWeight = hiddenWeight
+        self.hiddenBias = hiddenBias
+        self.scoreWeight = scoreWeight
+        self.scoreBias = scoreBias
+        self.betaWeight = betaWeight
+        self.betaBias = betaBias
+    }
+}
+
+/// Backward of `attentionForward`, adding into every gradient buffer. Reads what forward kept: activations
+/// (B, L, A), alpha (B, L), context (B, D), gate (B), and its inputs annotations (N, L, D), hidden (B, H).
+/// gatedGradient (B, D) is ∂loss/∂z_t; alphaGradient (B, L), when given, adds a loss term's direct ∂loss/∂α_t
+/// (the doubly stochastic penalty). Adds into hiddenGradient (B, H), annotationsGradient (N, L, D),
+/// projectedGradient (N, L, A) (rows chosen by `sourceRow` as in forward) and the weights' gradients.
+public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
+                              annotationsGradient: UnsafeMutablePointer<Float>,
+                              projectedGradient: UnsafeMutablePointer<Float>, gradients: AttentionGradients,
+                              gatedGradient: UnsafePointer<Float>, alphaGradient: UnsafePointer<Float>?,
+                              activations: UnsafePointer<Float>, alpha: UnsafePointer<Float>,
+                              context: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+                              annotations: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                              weights: AttentionWeights, sourceRow: UnsafePointer<Int32>? = nil,
+                              rows: Int, locations: Int, featureSize: Int, hiddenSize: Int, attentionSize: Int) {
+    let (L, D, A, H) = (locations, featureSize, attentionSize, hiddenSize)
+    let hiddenProjectionGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * A)   // (B, A)
+    let contextGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * D)            // (B, D)
+    let scoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * L)              // (B, L) ∂/∂α, then ∂/∂e
+    let preGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * L * A)            // (B, L, A) ∂/∂(W_a a + W_h h)
+    defer {
+        hiddenProjectionGradient.deallocate(); contextGradient.deallocate()
+        scoreGradient.deallocate(); preGradient.deallocate()
+    }
+
+    for b in 0..<rows {
+        let dz = gatedGradient + b * D, ctx = context + b * D, beta = gate[b], dctx = contextGradient + b * D
+        // z = β · context
+        var betaGradient: Float = 0
+        for d in 0..<D {
+            betaGradient += dz[d] * ctx[d]
+            dctx[d] = beta * dz[d]
+        }
+        // β = σ(w_β · h + b_β)
+        let logitGradient = betaGradient * beta * (1 - beta)
+        let h = hidden + b * H, dh = hiddenGradient + b * H
+        for j in 0..<H {
+            gradients.betaWeight[j] += logitGradient * h[j]
+            dh[j] += logitGradient * weights.betaWeight[j]
+        }
+        gradients.betaBias[0] += logitGradient
+    }
+    // context = Σ_i α_i a_i, per run of rows reading one image:
+    //   ∂/∂α (n, L) = contextGradient (n, D) · annotations_imageᵀ;  annotationsGradient_image += αᵀ · contextGradient
+    forEachImageRun(rows: rows, sourceRow: sourceRow) { first, count, image in
+        gemm(transposeB: true, m: count, n: L, k: D, a: contextGradient + first * D, b: annotations + image * L * D,
+             c: scoreGradient + first * L)
+        gemm(transposeA: true, m: L, n: D, k: count, a: alpha + first * L, b: contextGradient + first * D, beta: 1,
+             c: annotationsGradient + image * L * D)
+    }
+    if let alphaGradient {
+        for i in 0..<(rows * L) { scoreGradient[i] += alphaGradient[i] }
+    }
+    // α = softmax(e)
+    var scoreBiasGradient: Float = 0
+    for b in 0..<rows {
+        let rowAlpha = alpha + b * L, de = scoreGradient + b * L
+        var weighted: Float = 0
+        for i in 0..<L { weighted += rowAlpha[i] * de[i] }
+        for i in 0..<L {
+            de[i] = rowAlpha[i] * (de[i] - weighted)
+            scoreBiasGradient += de[i]
+        }
+    }
+    gradients.scoreBias[0] += scoreBiasGradient
+    // e = act · w + b over (B·L, A);  act = tanh(pre)
+    gemv(transposeA: true, m: rows * L, n: A, a: activations, x: scoreGradient, beta: 1, y: gradients.scoreWeight)
+    for r in 0..<(rows * L) {
+        let de = scoreGradient[r], act = activations + r * A, dpre = preGradient + r * A
+        for j in 0..<A { dpre[j] = de * weights.scoreWeight[j] * (1 - act[j] * act[j]) }
+    }
+    // pre = projected_image + W_h h + b: sum over locations for h, over the image's rows for projected.
+    hiddenProjectionGradient.initialize(repeating: 0, count: rows * A)
+    for b in 0..<rows {
+        let dhp = hiddenProjectionGradient + b * A
+        let rowProjectedGradient = projectedGradient + sourceImage(b, sourceRow) * L * A
+        let rowPre = preGradient + b * L * A
+        for i in 0..<L {
+            let dpre = rowPre + i * A, dp = rowProjectedGradient + i * A
+            for j in 0..<A {
+                dp[j] += dpre[j]
+                dhp[j] += dpre[j]
+            }
+        }
+    }
+    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight,
+                   biasGradient: gradients.hiddenBias, outputGradient: hiddenProjectionGradient, input: hidden,
+                   weight: weights.hiddenWeight, rows: rows, inFeatures: H, outFeatures: A)
 }

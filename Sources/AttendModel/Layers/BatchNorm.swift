@@ -48,3 +48,44 @@ public func foldBatchNorm(weight: UnsafeMutablePointer<Float>, outChannels: Int,
     }
     return bias
 }
+
+/// Backward of `batchNormForwardTraining` (through the batch statistics), adding into the gradients:
+/// with x̂ = (x − mean) · inverseStd over the N values of a channel,
+///   scaleGradient += Σ dy · x̂,   shiftGradient += Σ dy,
+///   inputGradient += scale · inverseStd / N · (N · dy − Σ dy − x̂ · Σ dy · x̂).
+public func batchNormBackward(inputGradient: UnsafeMutablePointer<Float>, scaleGradient: UnsafeMutablePointer<Float>,
+                              shiftGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+                              input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                              inverseStd: UnsafePointer<Float>, scale: UnsafePointer<Float>,
+                              channels: Int, count: Int) {
+    for c in 0..<channels {
+        let x = input + c * count, dy = outputGradient + c * count, dx = inputGradient + c * count
+        let mu = mean[c], inv = inverseStd[c]
+        var sumGradient: Float = 0, sumGradientNormalised: Float = 0
+        for i in 0..<count {
+            sumGradient += dy[i]
+            sumGradientNormalised += dy[i] * (x[i] - mu) * inv
+        }
+        scaleGradient[c] += sumGradientNormalised
+        shiftGradient[c] += sumGradient
+        let n = Float(count)
+        let factor = scale[c] * inv / n
+        let meanGradient = sumGradient, normalisedGradient = sumGradientNormalised
+        for i in 0..<count {
+            let normalised = (x[i] - mu) * inv
+            dx[i] += factor * (n * dy[i] - meanGradient - normalised * normalisedGradient)
+        }
+    }
+}
+
+/// Evaluation mode with running statistics: output (C, N) = scale · (input − runningMean) / √(runningVar + ε) + shift.
+public func batchNormForwardInference(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                                      scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                      runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                                      channels: Int, count: Int) {
+    for c in 0..<channels {
+        let x = input + c * count, y = output + c * count
+        let a = scale[c] / (runningVar[c] + batchNormEpsilon).squareRoot(), b = shift[c] - runningMean[c] * a
+        for i in 0..<count { y[i] = x[i] * a + b }
+    }
+}

@@ -50,3 +50,36 @@ public func convolutionForwardNaive(output: UnsafeMutablePointer<Float>, input: 
         }
     }
 }
+
+/// Backward of `convolutionForward` (bias-free or not), adding into the gradients:
+/// weightGradient (Cout, Cin·9) += outputGradient (Cout, B·Ho·Wo) · columnsᵀ, biasGradient (Cout) += row sums,
+/// inputGradient (Cin, B, H, W) += col2im(weightᵀ · outputGradient).
+/// The columns are recomputed from `input` into `columns` (Cin·9, B·Ho·Wo), scratch the caller owns, so
+/// training need not keep every stage's unrolled patches; `columnsGradient` is scratch of the same size.
+/// A nil inputGradient (the first stage: nobody needs the picture's gradient) skips that product.
+public func convolutionBackward(inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
+                                biasGradient: UnsafeMutablePointer<Float>?, columns: UnsafeMutablePointer<Float>,
+                                columnsGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                inChannels: Int, outChannels: Int, batch: Int, height: Int, width: Int, stride: Int) {
+    let positions = batch * convOutputSize(height, stride: stride) * convOutputSize(width, stride: stride)
+    let K = inChannels * 9
+    im2col3x3(input: input, channels: inChannels, batch: batch, height: height, width: width, stride: stride,
+              columns: columns)
+    gemm(transposeB: true, m: outChannels, n: K, k: positions, a: outputGradient, b: columns,
+         beta: 1, c: weightGradient)
+    if let biasGradient {
+        for o in 0..<outChannels {
+            let row = outputGradient + o * positions
+            var sum: Float = 0
+            for j in 0..<positions { sum += row[j] }
+            biasGradient[o] += sum
+        }
+    }
+    if let inputGradient {
+        gemm(transposeA: true, m: K, n: positions, k: outChannels, a: weight, b: outputGradient,
+             c: columnsGradient)
+        col2im3x3(columns: columnsGradient, channels: inChannels, batch: batch, height: height, width: width,
+                  stride: stride, inputGradient: inputGradient)
+    }
+}

@@ -47,3 +47,54 @@ public func lstmCellForward(newHidden: UnsafeMutablePointer<Float>, newCell: Uns
         }
     }
 }
+
+/// Where `lstmCellBackward` adds the weights' gradients (shapes as in `LSTMWeights`).
+public struct LSTMGradients {
+    public var inputWeight: UnsafeMutablePointer<Float>    // (4H, X)
+    public var hiddenWeight: UnsafeMutablePointer<Float>   // (4H, H)
+    public var bias: UnsafeMutablePointer<Float>           // (4H)
+
+    public init(inputWeight: UnsafeMutablePointer<Float>, hiddenWeight: UnsafeMutablePointer<Float>,
+                bias: UnsafeMutablePointer<Float>) {
+        self.inputWeight = inputWeight
+        self.hiddenWeight = hiddenWeight
+        self.bias = bias
+    }
+}
+
+/// Backward of `lstmCellForward`, adding into every gradient buffer. Reads what forward kept (gates (B, 4H)
+/// after their non-linearities, newCell (B, H)) and its inputs input (B, X), hidden (B, H), cell (B, H).
+/// newHiddenGradient, newCellGradient (B, H) are ∂loss/∂h', ∂loss/∂c'; adds into inputGradient (B, X),
+/// hiddenGradient (B, H), cellGradient (B, H) (nil skips one) and the weights' gradients.
+/// `gateGradient` (B, 4H) is scratch.
+public func lstmCellBackward(inputGradient: UnsafeMutablePointer<Float>?, hiddenGradient: UnsafeMutablePointer<Float>?,
+                             cellGradient: UnsafeMutablePointer<Float>?, gradients: LSTMGradients,
+                             gateGradient: UnsafeMutablePointer<Float>,
+                             newHiddenGradient: UnsafePointer<Float>, newCellGradient: UnsafePointer<Float>,
+                             gates: UnsafePointer<Float>, newCell: UnsafePointer<Float>,
+                             input: UnsafePointer<Float>, hidden: UnsafePointer<Float>, cell: UnsafePointer<Float>,
+                             weights: LSTMWeights, rows: Int, inputSize: Int, hiddenSize: Int) {
+    let H = hiddenSize
+    for b in 0..<rows {
+        let g = gates + b * 4 * H, dg = gateGradient + b * 4 * H
+        let c = cell + b * H, cNew = newCell + b * H
+        let dhNew = newHiddenGradient + b * H, dcNew = newCellGradient + b * H
+        for j in 0..<H {
+            let inputGate = g[j], forgetGate = g[H + j], candidate = g[2 * H + j], outputGate = g[3 * H + j]
+            let squashed = tanhf(cNew[j])
+            // h' = o · tanh(c'), c' = f · c + i · g
+            let dc = dcNew[j] + dhNew[j] * outputGate * (1 - squashed * squashed)
+            dg[j] = dc * candidate * inputGate * (1 - inputGate)
+            dg[H + j] = dc * c[j] * forgetGate * (1 - forgetGate)
+            dg[2 * H + j] = dc * inputGate * (1 - candidate * candidate)
+            dg[3 * H + j] = dhNew[j] * squashed * outputGate * (1 - outputGate)
+            if let cellGradient { cellGradient[b * H + j] += dc * forgetGate }
+        }
+    }
+    linearBackward(inputGradient: inputGradient, weightGradient: gradients.inputWeight, biasGradient: gradients.bias,
+                   outputGradient: gateGradient, input: input, weight: weights.inputWeight,
+                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
+    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight, biasGradient: nil,
+                   outputGradient: gateGradient, input: hidden, weight: weights.hiddenWeight,
+                   rows: rows, inFeatures: H, outFeatures: 4 * H)
+}

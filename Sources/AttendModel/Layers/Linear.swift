@@ -24,3 +24,23 @@ public func linearForward(output: UnsafeMutablePointer<Float>, input: UnsafePoin
     }
     if let bias { addBiasRows(output, bias: bias, rows: rows, columns: outFeatures) }
 }
+
+/// Backward of `linearForward`, adding into every gradient buffer:
+/// weightGradient (out, in) += outputGradientᵀ · input; biasGradient (out) += Σ_rows outputGradient;
+/// inputGradient (N, in) += outputGradient · weight. Pass nil for a gradient nobody needs.
+public func linearBackward(inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
+                           biasGradient: UnsafeMutablePointer<Float>?, outputGradient: UnsafePointer<Float>,
+                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                           rows: Int, inFeatures: Int, outFeatures: Int) {
+    gemm(transposeA: true, m: outFeatures, n: inFeatures, k: rows, a: outputGradient, b: input,
+         beta: 1, c: weightGradient)
+    if let biasGradient {
+        for r in 0..<rows {
+            let row = outputGradient + r * outFeatures
+            for j in 0..<outFeatures { biasGradient[j] += row[j] }
+        }
+    }
+    if let inputGradient {
+        gemm(m: rows, n: inFeatures, k: outFeatures, a: outputGradient, b: weight, beta: 1, c: inputGradient)
+    }
+}

@@ -22,3 +22,15 @@ public func maxPoolForward(output: UnsafeMutablePointer<Float>, argmax: UnsafeMu
         }
     }
 }
+
+/// Backward of `maxPoolForward`: each output gradient (P, H/2, W/2) goes to the input position (P, H, W)
+/// its `argmax` names.
+public func maxPoolBackward(inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+                            argmax: UnsafePointer<Int32>, planes: Int, height: Int, width: Int) {
+    let outCount = (height / 2) * (width / 2)
+    for p in 0..<planes {
+        let plane = inputGradient + p * height * width
+        let gradient = outputGradient + p * outCount, index = argmax + p * outCount
+        for i in 0..<outCount { plane[Int(index[i])] += gradient[i] }
+    }
+}

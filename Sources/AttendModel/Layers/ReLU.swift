@@ -4,3 +4,9 @@
 public func reluForward(_ x: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count where x[i] < 0 { x[i] = 0 }
 }
+
+/// Backward of the in-place `reluForward`, given its output: inputGradient += outputGradient where output > 0.
+public func reluBackward(inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+                         output: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count where output[i] > 0 { inputGradient[i] += outputGradient[i] }
+}

@@ -1,0 +1,44 @@
+import AttendMath
+import Foundation
+
+// MARK: - Softmax cross-entropy with <pad> masked out
+//
+// Captions of a batch are padded to one length; a row whose target is <pad> contributes nothing, neither
+// loss nor gradient.
+
+/// losses (B) = −log softmax(logits)[target] per row (0 for a <pad> target); probabilities (B, V) =
+/// softmax(logits), kept for the backward pass. Returns the number of rows that count (non-<pad> targets).
+@discardableResult
+public func crossEntropyForward(losses: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
+                                logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+                                rows: Int, vocabularySize: Int, padding: Int32 = Int32(Vocabulary.pad)) -> Int {
+    let V = vocabularySize
+    probabilities.update(from: logits, count: rows * V)
+    softmaxRows(probabilities, rows: rows, columns: V)
+    var counted = 0
+    for r in 0..<rows {
+        if targets[r] == padding { losses[r] = 0; continue }
+        counted += 1
+        let row = logits + r * V
+        // −log p from the logits (log-sum-exp), not from the rounded probability.
+        var maximum = -Float.infinity
+        for j in 0..<V { maximum = max(maximum, row[j]) }
+        var sum: Double = 0
+        for j in 0..<V { sum += Double(expf(row[j] - maximum)) }
+        losses[r] = Float(Double(maximum) + log(sum) - Double(row[Int(targets[r])]))
+    }
+    return counted
+}
+
+/// Backward of `crossEntropyForward` for the loss `scale · Σ_rows losses`: logitsGradient (B, V) +=
+/// scale · (probabilities − onehot(target)) on every non-<pad> row.
+public func crossEntropyBackward(logitsGradient: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>,
+                                 targets: UnsafePointer<Int32>, scale: Float, rows: Int, vocabularySize: Int,
+                                 padding: Int32 = Int32(Vocabulary.pad)) {
+    let V = vocabularySize
+    for r in 0..<rows where targets[r] != padding {
+        let p = probabilities + r * V, d = logitsGradient + r * V
+        for j in 0..<V { d[j] += scale * p[j] }
+        d[Int(targets[r])] -= scale
+    }
+}

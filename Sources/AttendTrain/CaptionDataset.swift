@@ -1,0 +1,152 @@
+import AttendImage
+import AttendModel
+import Foundation
+
+// MARK: - Captioned images in memory
+//
+// Pictures are kept as bytes at the training resolution (6,000 × 224 × 224 × 3 = 900 MB for Flickr8k) and
+// normalised into a batch only when the batch is built.
+
+/// ImageNet statistics, the normalisation every picture gets before the encoder (AttendImage's ModelInput).
+public let imageNetMean = ModelInput.imageNetMean
+public let imageNetStd = ModelInput.imageNetStd
+
+public struct CaptionDataset {
+    /// S: every picture's side.
+    public let side: Int
+    /// (N, S, S, 3) bytes.
+    public private(set) var pixels: [UInt8] = []
+    /// Per picture: its captions' raw text (the references for scoring).
+    public private(set) var references: [[String]] = []
+    /// Per picture: a name (file name or scene number) for logs.
+    public private(set) var names: [String] = []
+
+    public init(side: Int) { self.side = side }
+
+    public var count: Int { references.count }
+
+    /// Adds a picture (S, S, 3) and its captions.
+    public mutating func append(_ image: RGBImage, captions: [String], name: String) {
+        precondition(image.width == side && image.height == side, "pictures must be \(side)×\(side)")
+        pixels.append(contentsOf: image.pixels)
+        references.append(captions)
+        names.append(name)
+    }
+
+    /// Picture `index` as an image.
+    public func picture(_ index: Int) -> RGBImage {
+        let size = side * side * 3
+        return RGBImage(width: side, height: side, pixels: Array(pixels[(index * size)..<((index + 1) * size)]))
+    }
+
+    /// Writes picture `index` normalised into slot `slot` of images (3, B, S, S).
+    public func write(_ index: Int, into images: UnsafeMutablePointer<Float>, slot: Int, batch: Int) {
+        pixels.withUnsafeBufferPointer { bytes in
+            writeNormalised(bytes.baseAddress! + index * side * side * 3, side: side, into: images, slot: slot,
+                            batch: batch)
+        }
+    }
+
+    /// (B, 3, S, S) normalised pictures of `indices`: PyTorch's NCHW, what InferenceEncoder.encode reads.
+    public func imagesBatchMajor(_ indices: [Int]) -> [Float] {
+        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
+        result.withUnsafeMutableBufferPointer { buffer in
+            for (slot, index) in indices.enumerated() {
+                // Slot `slot` of a batch of one picture per call lands as that picture's (3, S, S) block.
+                write(index, into: buffer.baseAddress! + slot * 3 * side * side, slot: 0, batch: 1)
+            }
+        }
+        return result
+    }
+
+    /// (3, B, S, S) normalised pictures of `indices`: the training graph's channel-major layout.
+    public func images(_ indices: [Int]) -> [Float] {
+        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
+        result.withUnsafeMutableBufferPointer { buffer in
+            for (slot, index) in indices.enumerated() {
+                write(index, into: buffer.baseAddress!, slot: slot, batch: indices.count)
+            }
+        }
+        return result
+    }
+}
+
+/// (v / 255 − mean) / std per channel, the same expression as ModelInput.normalize, by table.
+private let normalisationTables: [[Float]] = (0..<3).map { channel in
+    (0..<256).map { (Float($0) / 255 - imageNetMean[channel]) / imageNetStd[channel] }
+}
+
+/// Writes an (S, S, 3) picture normalised into slot `slot` of images (3, B, S, S).
+func writeNormalised(_ source: UnsafePointer<UInt8>, side: Int, into images: UnsafeMutablePointer<Float>, slot: Int,
+                     batch: Int) {
+    let plane = side * side
+    for channel in 0..<3 {
+        let target = images + (channel * batch + slot) * plane, table = normalisationTables[channel]
+        for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
+    }
+}
+
+// MARK: - Batches
+
+/// Splits a dataset into seeded batches: pictures shuffled per epoch, K captions per picture chosen per epoch.
+public struct BatchPlan {
+    public let imagesPerBatch: Int
+    public let captionsPerImage: Int
+    /// Longest caption kept, in words (longer ones are cut before <end>).
+    public let maxWords: Int
+    public let seed: UInt64
+    public let augmentation: Augmentation
+
+    public init(imagesPerBatch: Int, captionsPerImage: Int, maxWords: Int, seed: UInt64,
+                augmentation: Augmentation = .none) {
+        self.imagesPerBatch = imagesPerBatch
+        self.captionsPerImage = captionsPerImage
+        self.maxWords = maxWords
+        self.seed = seed
+        self.augmentation = augmentation
+    }
+
+    public func batchesPerEpoch(_ dataset: CaptionDataset) -> Int { dataset.count / imagesPerBatch }
+
+    /// Picture order for one epoch: a pure function of the seed and the epoch.
+    public func order(epoch: Int, count: Int) -> [Int] {
+        var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        return Array(0..<count).shuffled(using: &generator)
+    }
+
+    /// Batch `index` of `epoch`.
+    public func batch(_ index: Int, epoch: Int, dataset: CaptionDataset, vocabulary: Vocabulary) -> (TrainingBatch, [Int]) {
+        let order = order(epoch: epoch, count: dataset.count)
+        let pictures = Array(order[(index * imagesPerBatch)..<((index + 1) * imagesPerBatch)])
+        var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
+        var captions: [[Int]] = []
+        // (3, B, S, S): written whole when nothing is augmented, else picture by picture below.
+        var images = augmentation.isIdentity ? dataset.images(pictures)
+                                             : [Float](repeating: 0, count: 3 * pictures.count * dataset.side * dataset.side)
+        for (slot, picture) in pictures.enumerated() {
+            var texts = dataset.references[picture]
+            if !augmentation.isIdentity {
+                let (augmented, augmentedTexts) = augmentation.apply(dataset.picture(picture), captions: texts,
+                                                                     using: &generator)
+                texts = augmentedTexts
+                images.withUnsafeMutableBufferPointer { buffer in
+                    augmented.pixels.withUnsafeBufferPointer {
+                        writeNormalised($0.baseAddress!, side: dataset.side, into: buffer.baseAddress!, slot: slot,
+                                        batch: pictures.count)
+                    }
+                }
+            }
+            var choice = Array(texts.indices).shuffled(using: &generator)
+            while choice.count < captionsPerImage { choice.append(texts.indices.randomElement(using: &generator)!) }
+            for k in choice.prefix(captionsPerImage) { captions.append(encode(texts[k], vocabulary: vocabulary)) }
+        }
+        return (TrainingBatch(images: images, imageCount: pictures.count, captions: captions), pictures)
+    }
+
+    /// `<start>` words… `<end>`, at most `maxWords` words.
+    public func encode(_ caption: String, vocabulary: Vocabulary) -> [Int] {
+        let ids = vocabulary.encode(caption)
+        if ids.count - 2 <= maxWords { return ids }
+        return Array(ids.prefix(maxWords + 1)) + [Vocabulary.end]
+    }
+}

@@ -1,0 +1,342 @@
+import AttendEval
+import AttendMath
+import AttendModel
+import Foundation
+
+// MARK: - The training loop
+//
+// Seeded end to end: batch order, caption choice and dropout masks are functions of (seed, epoch, batch, step),
+// so the same seed and thread count give the same loss curve, and a resumed run continues the same curve.
+
+public struct TrainingSettings: Sendable {
+    public var epochs = 10
+    public var imagesPerBatch = 32
+    /// K: captions trained per encoded picture (Flickr8k has five; the encoder pass is shared).
+    public var captionsPerImage = 1
+    public var maxWords = 20
+    public var learningRate: Float = 4e-4
+    /// Warmup steps; the cosine decay runs to the end of the last epoch.
+    public var warmupSteps = 200
+    public var seed: UInt64 = 1
+    public var loss = LossOptions()
+    public var adam = AdamOptions()
+    /// Stop (after a checkpoint) once this much wall time has passed.
+    public var maxMinutes: Double? = nil
+    /// The best model by validation loss (or the last, without validation).
+    public var outputPath: String? = nil
+    /// The resumable checkpoint (model file; the optimizer state sits beside it). Default: `<output>.last`.
+    public var checkpointPath: String? = nil
+    public var checkpointEverySteps = 200
+    /// Epochs without validation improvement before stopping (0: never stop early).
+    public var patience = 3
+    /// One JSON object per line per step (and per validation).
+    public var logPath: String? = nil
+    /// Progress lines on stderr every this many steps (0: silent).
+    public var progressEvery = 10
+    /// A wall-time budget: the learning rate decays by time as well as by steps, and training ends (with a
+    /// checkpoint) when the budget is spent. Not reproducible step for step; meant for fixed-time recipes.
+    public var budgetMinutes: Double? = nil
+    /// Stop (after a checkpoint) once this many steps are done in all: for benchmarks and tests.
+    public var stopAfterSteps: Int? = nil
+    /// Validation pictures whose loss is measured per epoch (the first this many of the split).
+    public var validationImages = 500
+    /// Validation pictures greedily captioned per epoch for BLEU-4 and CIDEr-D (0: none).
+    public var validationCaptionImages = 200
+    /// Random crops, colour jitter and left–right flips of the training pictures (off by default).
+    public var augmentation = Augmentation.none
+
+    public init() {}
+}
+
+/// Why `Trainer.run` returned.
+public enum TrainingStop: String, Sendable {
+    case finished, budgetSpent, timeLimit, stepLimit, interrupted, earlyStopping
+}
+
+/// One step's record (also a JSONL line).
+public struct StepRecord: Codable, Sendable {
+    public var step: Int
+    public var epoch: Int
+    public var loss: Float
+    public var crossEntropy: Float
+    public var penalty: Float
+    public var gradientNorm: Float
+    public var learningRate: Float
+    public var imagesPerSecond: Double
+    public var seconds: Double
+}
+
+/// Set by SIGINT; the loop checks it between steps.
+nonisolated(unsafe) public var trainingInterruptRequested = false
+
+public final class Trainer {
+    public let vocabulary: Vocabulary
+    public let settings: TrainingSettings
+    public let graph: TrainingGraph
+    public let optimizer: AdamOptimizer
+    public let plan: BatchPlan
+    public private(set) var progress = TrainingProgress()
+    public private(set) var records: [StepRecord] = []
+    public var metadata: [String: String] = [:]
+    let train: CaptionDataset
+    let validation: CaptionDataset?
+    private var validationGraph: TrainingGraph?
+    private var log: FileHandle?
+
+    /// A fresh run from `model` (its output bias is set to the log unigram frequencies of the training captions),
+    /// or a resumed one when `resume` names a checkpoint.
+    public init(model: Model, train: CaptionDataset, validation: CaptionDataset?, settings: TrainingSettings,
+                resume: String? = nil) throws {
+        var model = model
+        let plan = BatchPlan(imagesPerBatch: min(settings.imagesPerBatch, train.count),
+                             captionsPerImage: settings.captionsPerImage, maxWords: settings.maxWords, seed: settings.seed,
+                             augmentation: settings.augmentation)
+        self.plan = plan
+        self.vocabulary = model.vocabulary
+        self.settings = settings
+        self.train = train
+        self.validation = validation
+        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam)
+        if let resume {
+            let saved = try ModelFile.read(path: resume)
+            guard saved.vocabulary == model.vocabulary else {
+                throw CheckpointError.mismatch(path: resume, reason: "its vocabulary differs from the one built from this training data")
+            }
+            guard saved.config == model.config else {
+                throw CheckpointError.mismatch(path: resume, reason: "its configuration differs from this run's "
+                    + "(image \(saved.config.imageSize), channels \(saved.config.channels), E \(saved.config.embeddingSize), "
+                    + "H \(saved.config.hiddenSize), V \(saved.config.vocabularySize) vs image \(model.config.imageSize), "
+                    + "channels \(model.config.channels), E \(model.config.embeddingSize), H \(model.config.hiddenSize), "
+                    + "V \(model.config.vocabularySize))")
+            }
+            model = saved
+            progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
+        } else {
+            setOutputBiasToUnigramLogFrequencies(&model, dataset: train, plan: plan)
+        }
+        graph = TrainingGraph(model: model, capacity: GraphCapacity(images: plan.imagesPerBatch,
+                                                                    captionsPerImage: settings.captionsPerImage,
+                                                                    steps: settings.maxWords + 1),
+                              options: settings.loss, seed: settings.seed)
+        if let path = settings.logPath {
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            log = FileHandle(forWritingAtPath: path)
+            log?.seekToEndOfFile()
+        }
+    }
+
+    public var totalSteps: Int { settings.epochs * plan.batchesPerEpoch(train) }
+
+    public var checkpointPath: String? { settings.checkpointPath ?? settings.outputPath.map { $0 + ".last" } }
+
+    /// The model as it stands.
+    public func currentModel() -> Model { graph.model(vocabulary: vocabulary, metadata: metadata) }
+
+    // MARK: Loop
+
+    public func run() throws -> TrainingStop {
+        let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
+                                            totalSteps: totalSteps)
+        let batches = plan.batchesPerEpoch(train)
+        let started = Date()
+        var window = (images: 0, start: Date())
+        while progress.epoch < settings.epochs {
+            while progress.batchInEpoch < batches {
+                if trainingInterruptRequested {
+                    try checkpoint()
+                    return .interrupted
+                }
+                if let limit = settings.stopAfterSteps, progress.step >= limit {
+                    try checkpoint()
+                    return .stepLimit
+                }
+                if let limit = settings.maxMinutes, Date().timeIntervalSince(started) > limit * 60 {
+                    try checkpoint()
+                    return .timeLimit
+                }
+                let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
+                let timeFraction = settings.budgetMinutes.map { Date().timeIntervalSince(started) / ($0 * 60) }
+                if let timeFraction, timeFraction >= 1 {
+                    try checkpoint()
+                    return try finish(.budgetSpent)
+                }
+                let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
+                graph.training = true
+                graph.reseedDropout(settings.seed &+ UInt64(progress.step) &* 0x2545_F491)
+                let loss = graph.forward(batch)
+                graph.zeroGradients()
+                graph.backward()
+                let optimizerStart = Date()
+                let norm = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: rate)
+                graph.seconds["optimizer", default: 0] += Date().timeIntervalSince(optimizerStart)
+                progress.step += 1
+                progress.batchInEpoch += 1
+                window.images += batch.imageCount
+                let elapsed = Date().timeIntervalSince(window.start)
+                let record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
+                                        crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: norm,
+                                        learningRate: rate, imagesPerSecond: Double(window.images) / max(elapsed, 1e-9),
+                                        seconds: Date().timeIntervalSince(started))
+                records.append(record)
+                writeLog(record)
+                if settings.progressEvery > 0 && progress.step % settings.progressEvery == 0 {
+                    let remaining = Double(totalSteps - progress.step) * Double(plan.imagesPerBatch) / max(record.imagesPerSecond, 1e-9)
+                    report(String(format: "step %d/%d  epoch %d  loss %.4f (ce %.4f)  |g| %.2f  lr %.2e  %.1f img/s  ETA %@",
+                                  progress.step, totalSteps, progress.epoch + 1, loss.total, loss.crossEntropy, norm, rate,
+                                  record.imagesPerSecond, formatDuration(remaining)))
+                    window = (0, Date())
+                }
+                if settings.checkpointEverySteps > 0 && progress.step % settings.checkpointEverySteps == 0 {
+                    try checkpoint()
+                }
+            }
+            progress.epoch += 1
+            progress.batchInEpoch = 0
+            let stop = try endEpoch()
+            try checkpoint()
+            if stop { return .earlyStopping }
+        }
+        return try finish(.finished)
+    }
+
+    /// Without validation there is no best model: the output is the last one.
+    private func finish(_ reason: TrainingStop) throws -> TrainingStop {
+        if validation == nil, let output = settings.outputPath { try ModelFile.write(currentModel(), to: output) }
+        return reason
+    }
+
+    /// Validation, best-model keeping and early stopping; true when training should stop.
+    private func endEpoch() throws -> Bool {
+        guard let validation, validation.count > 0 else { return false }
+        let loss = validationLoss(validation)
+        var entry: [String: Any] = ["epoch": progress.epoch, "step": progress.step, "validationLoss": loss.total,
+                                    "validationCrossEntropy": loss.crossEntropy]
+        var line = String(format: "epoch %d  validation loss %.4f (ce %.4f)", progress.epoch, loss.total, loss.crossEntropy)
+        if settings.validationCaptionImages > 0 {
+            let (scores, samples) = validationCaptionScores(validation, images: settings.validationCaptionImages)
+            entry["validationBLEU4"] = scores.bleu[3]
+            entry["validationCIDErD"] = scores.ciderD
+            entry["samples"] = samples
+            line += String(format: "  greedy BLEU-4 %.2f  CIDEr-D %.2f", scores.bleu[3], scores.ciderD)
+            line += "\n  e.g. " + samples.prefix(3).joined(separator: "\n  e.g. ")
+        }
+        report(line)
+        if let log, let data = try? JSONSerialization.data(withJSONObject: entry) {
+            log.write(data + Data("\n".utf8))
+        }
+        if progress.bestValidationLoss.map({ loss.crossEntropy < $0 }) ?? true {
+            progress.bestValidationLoss = loss.crossEntropy
+            progress.epochsWithoutImprovement = 0
+            if let output = settings.outputPath {
+                var model = currentModel()
+                model.metadata["validation_cross_entropy"] = String(loss.crossEntropy)
+                model.metadata["epoch"] = String(progress.epoch)
+                try ModelFile.write(model, to: output)
+            }
+        } else {
+            progress.epochsWithoutImprovement += 1
+        }
+        return settings.patience > 0 && progress.epochsWithoutImprovement >= settings.patience
+    }
+
+    /// Mean loss per word on (the first `validationImages` pictures of) a split: no dropout, running BN statistics.
+    public func validationLoss(_ dataset: CaptionDataset) -> LossValue {
+        let B = plan.imagesPerBatch, K = settings.captionsPerImage
+        let count = min(dataset.count, settings.validationImages)
+        if validationGraph == nil {
+            validationGraph = TrainingGraph(model: currentModel(), capacity: graph.capacity, options: settings.loss)
+        }
+        let evaluator = validationGraph!
+        evaluator.parameters.update(from: graph.parameters, count: graph.layout.count)
+        evaluator.training = false
+        var crossEntropy = 0.0, penalty = 0.0, tokens = 0
+        var first = 0
+        while first < count {
+            let pictures = Array(first..<min(first + B, count))
+            var captions: [[Int]] = []
+            for picture in pictures {
+                let texts = dataset.references[picture]
+                for k in 0..<K { captions.append(plan.encode(texts[k % texts.count], vocabulary: vocabulary)) }
+            }
+            let loss = evaluator.forward(TrainingBatch(images: dataset.images(pictures), imageCount: pictures.count,
+                                                       captions: captions))
+            crossEntropy += Double(loss.crossEntropy) * Double(loss.tokens)
+            penalty += Double(loss.penalty) * Double(loss.tokens)
+            tokens += loss.tokens
+            first += B
+        }
+        let n = Double(max(tokens, 1))
+        return LossValue(total: Float((crossEntropy + penalty) / n), crossEntropy: Float(crossEntropy / n),
+                         penalty: Float(penalty / n), tokens: tokens)
+    }
+
+    /// Greedy captions of the first `images` pictures of a split, scored against their references
+    /// (AttendEval, as the COCO toolkit), and a few "name: caption" samples.
+    public func validationCaptionScores(_ dataset: CaptionDataset, images: Int) -> (CaptionScores, [String]) {
+        let model = currentModel()
+        let encoder = InferenceEncoder(model: model), decoder = InferenceDecoder(model: model)
+        var predictions: [String: String] = [:], references: [String: [String]] = [:], samples: [String] = []
+        let count = min(images, dataset.count)
+        var first = 0
+        while first < count {
+            let indices = Array(first..<min(first + 16, count))
+            let pictures = dataset.imagesBatchMajor(indices)
+            let annotations = pictures.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: indices.count) }
+            let prepared = decoder.prepare(annotations: annotations, images: indices.count)
+            let captions = beamSearch(decoder: decoder, prepared: prepared, images: indices.count, vocabulary: vocabulary,
+                                      options: CaptionOptions(beamSize: 1, maxWords: settings.maxWords))
+            for (caption, index) in zip(captions, indices) {
+                let name = dataset.names[index]
+                predictions[name] = caption.text
+                references[name] = dataset.references[index]
+                if samples.count < 5 { samples.append("\(name): \(caption.text)") }
+            }
+            first += 16
+        }
+        return (scoreCaptions(predictions: predictions, references: references), samples)
+    }
+
+    /// Writes the model and optimizer state to the checkpoint path (atomically), if there is one.
+    public func checkpoint() throws {
+        guard let path = checkpointPath else { return }
+        try ModelFile.write(currentModel(), to: path)
+        try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: OptimizerStateFile.path(forModel: path))
+    }
+
+    private func writeLog(_ record: StepRecord) {
+        guard let log, let line = try? JSONEncoder().encode(record) else { return }
+        log.write(line + Data("\n".utf8))
+    }
+
+    private func report(_ line: String) {
+        guard settings.progressEvery > 0 else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+// MARK: - Helpers
+
+/// b_o = log of each word's frequency among the training targets (add-one smoothed), so the first steps start
+/// from the unigram distribution instead of a uniform one.
+func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: CaptionDataset, plan: BatchPlan) {
+    let V = model.config.vocabularySize
+    var counts = [Double](repeating: 1, count: V)
+    counts[Vocabulary.pad] = 0
+    counts[Vocabulary.start] = 0
+    for captions in dataset.references {
+        for caption in captions {
+            for id in plan.encode(caption, vocabulary: model.vocabulary).dropFirst() { counts[id] += 1 }
+        }
+    }
+    let total = counts.reduce(0, +)
+    let bias = model.layout.outBias!
+    for v in 0..<V {
+        model.parameters[bias.offset + v] = counts[v] > 0 ? Float(log(counts[v] / total)) : -20
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds)
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+}

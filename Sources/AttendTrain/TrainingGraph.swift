@@ -1,0 +1,299 @@
+import AttendMath
+import AttendModel
+import Foundation
+
+// MARK: - Training graph
+//
+// The whole model, teacher-forced, as one forward over a batch that keeps every cache the backward pass
+// reads, and one backward that walks the layers in exact reverse order. The encoder runs once per image;
+// `captionsPerImage` captions of each image share its annotations (the encoder dominates the cost).
+//
+// Letters (as in AttendModel): B images, K captions per image, R = B·K caption rows, T steps (words
+// predicted), S image side, L grid cells, D annotation size, E embedding, H LSTM state, A attention, V words.
+// Caption row r belongs to image r / K.
+
+/// Sizes a graph is allocated for; a batch may use fewer images or steps.
+public struct GraphCapacity: Equatable, Sendable {
+    public var images: Int
+    public var captionsPerImage: Int
+    /// T: the most words a caption row predicts (its ids, with <start> and <end>, number T + 1).
+    public var steps: Int
+
+    public init(images: Int, captionsPerImage: Int = 1, steps: Int) {
+        self.images = images
+        self.captionsPerImage = captionsPerImage
+        self.steps = steps
+    }
+}
+
+/// What the loss is made of, and how the graph regularises.
+public struct LossOptions: Equatable, Sendable {
+    /// λ of the doubly stochastic attention penalty, λ Σ_i (1 − Σ_t α_ti)² per caption (the paper's eq. 14).
+    public var attentionPenalty: Float = 1
+    /// Dropout probability on the word embeddings fed to the LSTM and on h_t before the deep output.
+    public var dropout: Float = 0.5
+
+    public init(attentionPenalty: Float = 1, dropout: Float = 0.5) {
+        self.attentionPenalty = attentionPenalty
+        self.dropout = dropout
+    }
+}
+
+/// One batch: pictures and the caption rows that read them.
+public struct TrainingBatch {
+    /// (3, B, S, S) normalised pictures, channel-major over the batch as the encoder wants them.
+    public var images: [Float]
+    public var imageCount: Int
+    /// R = B·K rows of ids `<start> w1 … wn <end>`; row r describes image r / K.
+    public var captions: [[Int]]
+
+    public init(images: [Float], imageCount: Int, captions: [[Int]]) {
+        self.images = images
+        self.imageCount = imageCount
+        self.captions = captions
+    }
+}
+
+/// The loss of one forward pass, per predicted word.
+public struct LossValue: Equatable, Sendable {
+    /// (Σ cross-entropy + penalty) / tokens: what backward differentiates.
+    public var total: Float
+    /// Σ cross-entropy / tokens: the figure to compare runs by.
+    public var crossEntropy: Float
+    /// penalty / tokens.
+    public var penalty: Float
+    /// Words predicted (non-<pad> targets).
+    public var tokens: Int
+}
+
+public final class TrainingGraph {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let capacity: GraphCapacity
+    public var options: LossOptions
+    /// Training mode: dropout on, batch norm by batch statistics (updating the running ones). Off for
+    /// validation: no dropout, batch norm by running statistics.
+    public var training = true
+
+    /// (P) every parameter, in layout order. Batch-norm running statistics are updated by forward.
+    public let parameters: UnsafeMutablePointer<Float>
+    /// (P) gradients in the same layout; backward adds into them, `zeroGradients` clears them.
+    public let gradients: UnsafeMutablePointer<Float>
+
+    var arena: [UnsafeMutableRawPointer] = []
+    var dropoutRandom: SeededGenerator
+
+    // Encoder caches, one entry per stage.
+    var stageSides: [(input: Int, output: Int, pooled: Int)] = []
+    let imagesBuffer: UnsafeMutablePointer<Float>         // (3, B, S, S)
+    var convOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) batch-norm input
+    var reluOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) after BN and ReLU
+    var pooled: [UnsafeMutablePointer<Float>?] = []       // (Cout, B, Ho/2, Wo/2)
+    var argmax: [UnsafeMutablePointer<Int32>?] = []       // (Cout, B, Ho/2, Wo/2)
+    var bnMean: [UnsafeMutablePointer<Float>] = []        // (Cout)
+    var bnInverseStd: [UnsafeMutablePointer<Float>] = []  // (Cout)
+    let columns: UnsafeMutablePointer<Float>              // (Cin·9, B·Ho·Wo), the largest stage
+    let columnsGradient: UnsafeMutablePointer<Float>      // same
+    var stageOutputGradient: [UnsafeMutablePointer<Float>] = []  // each stage output's gradient
+    let reluGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
+    let bnGradient: UnsafeMutablePointer<Float>           // same: ∂/∂(batch-norm output)
+    let convGradient: UnsafeMutablePointer<Float>         // same
+
+    // Per-image decoder state.
+    let annotations: UnsafeMutablePointer<Float>          // (B, L, D)
+    let annotationsGradient: UnsafeMutablePointer<Float>  // (B, L, D)
+    let projected: UnsafeMutablePointer<Float>            // (B, L, A)
+    let projectedGradient: UnsafeMutablePointer<Float>    // (B, L, A)
+    let meanAnnotation: UnsafeMutablePointer<Float>       // (B, D)
+    let meanGradient: UnsafeMutablePointer<Float>         // (B, D)
+    let initialHidden: UnsafeMutablePointer<Float>        // (B, H) tanh(init_h(mean a))
+    let initialCell: UnsafeMutablePointer<Float>          // (B, H)
+    let initialGradient: UnsafeMutablePointer<Float>      // (B, H) scratch
+
+    // Per-step caches: slice t of each is step t.
+    let inputIds: UnsafeMutablePointer<Int32>             // (T, R) y_{t−1}
+    let targetIds: UnsafeMutablePointer<Int32>            // (T, R) y_t
+    let counted: UnsafeMutablePointer<Bool>               // (T, R) target is not <pad>
+    let sourceRow: UnsafeMutablePointer<Int32>            // (R) r / K
+    let embedded: UnsafeMutablePointer<Float>             // (T, R, E) E y_{t−1}
+    let embeddingMask: UnsafeMutablePointer<Float>        // (T, R, E) 0 or 1/(1−p)
+    let hidden: UnsafeMutablePointer<Float>               // (T + 1, R, H) h_t
+    let cell: UnsafeMutablePointer<Float>                 // (T + 1, R, H) c_t
+    let hiddenProjection: UnsafeMutablePointer<Float>     // (R, A) scratch
+    let activations: UnsafeMutablePointer<Float>          // (T, R, L, A)
+    let alpha: UnsafeMutablePointer<Float>                // (T, R, L)
+    let context: UnsafeMutablePointer<Float>              // (T, R, D)
+    let gate: UnsafeMutablePointer<Float>                 // (T, R) β
+    let gated: UnsafeMutablePointer<Float>                // (T, R, D) z
+    let lstmInput: UnsafeMutablePointer<Float>            // (T, R, E + D) [dropout(E y); z]
+    let gates: UnsafeMutablePointer<Float>                // (T, R, 4H)
+    let droppedHidden: UnsafeMutablePointer<Float>        // (T, R, H) dropout(h_t)
+    let hiddenMask: UnsafeMutablePointer<Float>           // (T, R, H)
+    let deep: UnsafeMutablePointer<Float>                 // (T, R, E)
+    let logits: UnsafeMutablePointer<Float>               // (R, V) scratch
+    let probabilities: UnsafeMutablePointer<Float>        // (T, R, V)
+    let losses: UnsafeMutablePointer<Float>               // (R) scratch
+    let coverage: UnsafeMutablePointer<Float>             // (R, L) Σ_t α_t over counted steps
+
+    // Backward scratch for one step.
+    let logitsGradient: UnsafeMutablePointer<Float>       // (R, V)
+    let embeddedGradient: UnsafeMutablePointer<Float>     // (R, E)
+    let droppedHiddenGradient: UnsafeMutablePointer<Float> // (R, H)
+    let gatedGradient: UnsafeMutablePointer<Float>        // (R, D)
+    let deepGradient: UnsafeMutablePointer<Float>         // (R, E)
+    let lstmInputGradient: UnsafeMutablePointer<Float>    // (R, E + D)
+    let gateGradient: UnsafeMutablePointer<Float>         // (R, 4H)
+    let alphaGradient: UnsafeMutablePointer<Float>        // (R, L)
+    var hiddenGradient: UnsafeMutablePointer<Float>       // (R, H) ∂/∂h_t
+    var cellGradient: UnsafeMutablePointer<Float>         // (R, H) ∂/∂c_t
+    var previousHiddenGradient: UnsafeMutablePointer<Float>  // (R, H) ∂/∂h_{t−1}
+    var previousCellGradient: UnsafeMutablePointer<Float>    // (R, H)
+
+    /// Seconds spent per phase (encoder/decoder forward/backward) since the graph was made.
+    public var seconds: [String: Double] = [:]
+
+    // The batch in flight.
+    var batchImages = 0, batchSteps = 0, tokenCount = 0
+
+    public init(model: Model, capacity: GraphCapacity, options: LossOptions = LossOptions(), seed: UInt64 = 0) {
+        config = model.config
+        layout = model.layout
+        self.capacity = capacity
+        self.options = options
+        dropoutRandom = SeededGenerator(seed: seed ^ 0x5EED_D80F)
+        let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
+                                  config.attentionSize, config.vocabularySize)
+        let B = capacity.images, R = capacity.images * capacity.captionsPerImage, T = capacity.steps
+        var arena: [UnsafeMutableRawPointer] = []
+        func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))
+            arena.append(UnsafeMutableRawPointer(pointer))
+            return pointer
+        }
+        func integers(_ count: Int) -> UnsafeMutablePointer<Int32> {
+            let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))
+            arena.append(UnsafeMutableRawPointer(pointer))
+            return pointer
+        }
+        let parameterCount = model.layout.count
+        let parameterBuffer = floats(parameterCount)
+        model.parameters.withUnsafeBufferPointer { parameterBuffer.update(from: $0.baseAddress!, count: parameterCount) }
+        parameters = parameterBuffer
+        gradients = floats(parameterCount)
+
+        let S = config.imageSize
+        imagesBuffer = floats(3 * B * S * S)
+        var side = S, inChannels = 3, largestColumns = 0, largestStage = 0
+        for stage in 0..<config.channels.count {
+            let outChannels = config.channels[stage]
+            let outSide = convOutputSize(side, stride: config.strides[stage])
+            let pooledSide = config.poolAfter[stage] ? outSide / 2 : outSide
+            stageSides.append((side, outSide, pooledSide))
+            largestColumns = max(largestColumns, inChannels * 9 * B * outSide * outSide)
+            largestStage = max(largestStage, outChannels * B * outSide * outSide)
+            convOutput.append(floats(outChannels * B * outSide * outSide))
+            reluOutput.append(floats(outChannels * B * outSide * outSide))
+            if config.poolAfter[stage] {
+                pooled.append(floats(outChannels * B * pooledSide * pooledSide))
+                argmax.append(integers(outChannels * B * pooledSide * pooledSide))
+            } else {
+                pooled.append(nil)
+                argmax.append(nil)
+            }
+            bnMean.append(floats(outChannels))
+            bnInverseStd.append(floats(outChannels))
+            stageOutputGradient.append(floats(outChannels * B * pooledSide * pooledSide))
+            side = pooledSide
+            inChannels = outChannels
+        }
+        columns = floats(largestColumns)
+        columnsGradient = floats(largestColumns)
+        reluGradient = floats(largestStage)
+        bnGradient = floats(largestStage)
+        convGradient = floats(largestStage)
+
+        annotations = floats(B * L * D)
+        annotationsGradient = floats(B * L * D)
+        projected = floats(B * L * A)
+        projectedGradient = floats(B * L * A)
+        meanAnnotation = floats(B * D)
+        meanGradient = floats(B * D)
+        initialHidden = floats(B * H)
+        initialCell = floats(B * H)
+        initialGradient = floats(B * H)
+
+        inputIds = integers(T * R)
+        targetIds = integers(T * R)
+        let countedPointer = UnsafeMutablePointer<Bool>.allocate(capacity: max(T * R, 1))
+        countedPointer.initialize(repeating: false, count: max(T * R, 1))
+        arena.append(UnsafeMutableRawPointer(countedPointer))
+        counted = countedPointer
+        sourceRow = integers(R)
+        embedded = floats(T * R * E)
+        embeddingMask = floats(T * R * E)
+        hidden = floats((T + 1) * R * H)
+        cell = floats((T + 1) * R * H)
+        hiddenProjection = floats(R * A)
+        activations = floats(T * R * L * A)
+        alpha = floats(T * R * L)
+        context = floats(T * R * D)
+        gate = floats(T * R)
+        gated = floats(T * R * D)
+        lstmInput = floats(T * R * (E + D))
+        gates = floats(T * R * 4 * H)
+        droppedHidden = floats(T * R * H)
+        hiddenMask = floats(T * R * H)
+        deep = floats(T * R * E)
+        logits = floats(R * V)
+        probabilities = floats(T * R * V)
+        losses = floats(R)
+        coverage = floats(R * L)
+
+        logitsGradient = floats(R * V)
+        embeddedGradient = floats(R * E)
+        droppedHiddenGradient = floats(R * H)
+        gatedGradient = floats(R * D)
+        deepGradient = floats(R * E)
+        lstmInputGradient = floats(R * (E + D))
+        gateGradient = floats(R * 4 * H)
+        alphaGradient = floats(R * L)
+        hiddenGradient = floats(R * H)
+        cellGradient = floats(R * H)
+        previousHiddenGradient = floats(R * H)
+        previousCellGradient = floats(R * H)
+        self.arena = arena
+    }
+
+    deinit { for pointer in arena { pointer.deallocate() } }
+
+    // MARK: - Parameters
+
+    /// A model holding the graph's current parameters.
+    public func model(vocabulary: Vocabulary, metadata: [String: String] = [:]) -> Model {
+        Model(config: config, vocabulary: vocabulary,
+              parameters: Array(UnsafeBufferPointer(start: parameters, count: layout.count)), metadata: metadata)
+    }
+
+    public func zeroGradients() { gradients.update(repeating: 0, count: layout.count) }
+
+    /// Reseeds the dropout masks (the trainer does it per step, so a resumed run draws the same masks).
+    public func reseedDropout(_ seed: UInt64) { dropoutRandom = SeededGenerator(seed: seed ^ 0x5EED_D80F) }
+
+    func weight(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { parameters + spec.offset }
+    func gradient(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { gradients + spec.offset }
+
+    var attentionWeights: AttentionWeights { AttentionWeights(layout: layout, in: parameters) }
+    var attentionGradients: AttentionGradients { AttentionGradients(layout: layout, in: gradients) }
+    var lstmWeights: LSTMWeights { LSTMWeights(layout: layout, in: parameters) }
+    var lstmGradients: LSTMGradients { LSTMGradients(layout: layout, in: gradients) }
+    var deepOutputWeights: DeepOutputWeights { DeepOutputWeights(layout: layout, in: parameters) }
+    var deepOutputGradients: DeepOutputGradients { DeepOutputGradients(layout: layout, in: gradients) }
+
+    /// α_t of caption row `row` at step `step` of the last forward pass: (L) values.
+    public func attention(row: Int, step: Int) -> [Float] {
+        let L = config.locations, R = batchImages * capacity.captionsPerImage
+        return Array(UnsafeBufferPointer(start: alpha + (step * R + row) * L, count: L))
+    }
+}

@@ -1,0 +1,116 @@
+import AttendModel
+import CAttendShims
+import Foundation
+
+// MARK: - Checkpoint: the model file plus the optimizer state beside it
+//
+// `<model>.optim`:
+//   8 bytes "ATTENDOS", u32 LE version 1, u32 LE header length N, N bytes JSON (TrainingProgress),
+//   then the first and second moments as P little-endian f32 each, then u32 LE CRC-32 of all bytes before it.
+// Both files are written to a temporary name and renamed, so a killed run leaves the previous checkpoint whole.
+
+/// Where a run is: enough to resume it exactly.
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// Optimizer steps taken.
+    public var step = 0
+    /// The epoch in progress and how many of its batches are done.
+    public var epoch = 0
+    public var batchInEpoch = 0
+    /// Best validation loss so far and the epochs since it improved (early stopping).
+    public var bestValidationLoss: Float? = nil
+    public var epochsWithoutImprovement = 0
+    /// Parameter count the moments were saved for.
+    public var parameterCount = 0
+
+    public init() {}
+}
+
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case corrupt(path: String, reason: String)
+    case mismatch(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): return "\(path): cannot read checkpoint: \(reason)"
+        case let .corrupt(path, reason): return "\(path): checkpoint is corrupt: \(reason)"
+        case let .mismatch(path, reason): return "\(path): checkpoint does not fit this run: \(reason)"
+        case let .unwritable(path, reason): return "\(path): cannot write checkpoint: \(reason)"
+        }
+    }
+}
+
+public enum OptimizerStateFile {
+    static let magic = Array("ATTENDOS".utf8)
+
+    public static func path(forModel modelPath: String) -> String { modelPath + ".optim" }
+
+    public static func write(progress: TrainingProgress, optimizer: AdamOptimizer, to path: String) throws {
+        var progress = progress
+        progress.parameterCount = optimizer.firstMoment.count
+        let header = Array(try JSONEncoder().encode(progress))
+        var bytes = magic
+        append(UInt32(1), to: &bytes)
+        append(UInt32(header.count), to: &bytes)
+        bytes += header
+        for moment in [optimizer.firstMoment, optimizer.secondMoment] {
+            moment.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        let crc = bytes.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count) }
+        append(crc, to: &bytes)
+        try writeAtomically(bytes, to: path)
+    }
+
+    /// Reads the state into `optimizer` (whose layout must match) and returns the progress.
+    public static func read(path: String, into optimizer: AdamOptimizer) throws -> TrainingProgress {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.unreadable(path: path, reason: "no such file")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
+            throw CheckpointError.corrupt(path: path, reason: "not an optimizer state file")
+        }
+        let stored = load(bytes, at: bytes.count - 4)
+        let computed = bytes.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count - 4) }
+        guard stored == computed else { throw CheckpointError.corrupt(path: path, reason: "checksum mismatch") }
+        let headerLength = Int(load(bytes, at: 12))
+        guard 16 + headerLength <= bytes.count - 4,
+              let progress = try? JSONDecoder().decode(TrainingProgress.self, from: Data(bytes[16..<(16 + headerLength)]))
+        else { throw CheckpointError.corrupt(path: path, reason: "header does not parse") }
+        let P = optimizer.firstMoment.count
+        guard progress.parameterCount == P, bytes.count == 16 + headerLength + 8 * P + 4 else {
+            throw CheckpointError.mismatch(path: path,
+                                           reason: "holds moments for \(progress.parameterCount) parameters, the model has \(P)")
+        }
+        bytes.withUnsafeBytes { raw in
+            let start = 16 + headerLength
+            optimizer.firstMoment.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4 * P)])) }
+            optimizer.secondMoment.withUnsafeMutableBytes {
+                $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(start + 4 * P)..<(start + 8 * P)]))
+            }
+        }
+        optimizer.step = progress.step
+        return progress
+    }
+}
+
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let temporary = path + ".partial"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        throw CheckpointError.unwritable(path: path, reason: "cannot create \(temporary)")
+    }
+    if rename(temporary, path) != 0 {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw CheckpointError.unwritable(path: path, reason: reason)
+    }
+}
+
+private func append(_ value: UInt32, to bytes: inout [UInt8]) {
+    for i in 0..<4 { bytes.append(UInt8((value >> (8 * UInt32(i))) & 0xFF)) }
+}
+
+private func load(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+    (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+}

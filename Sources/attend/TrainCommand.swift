@@ -1,0 +1,227 @@
+import ArgumentParser
+import AttendEval
+import AttendMath
+import AttendModel
+import AttendTrain
+import Foundation
+
+// MARK: - attend train
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a captioning model from scratch on the CPU (Flickr8k layout, or synthetic scenes).",
+        discussion: """
+            Progress goes to stderr; --log writes one JSON line per step. A checkpoint (<out>.last and \
+            <out>.last.optim) is written every --checkpoint-every steps, at each epoch, on Ctrl-C and at \
+            --max-minutes; --resume <out>.last continues the same run.
+            """)
+
+    @Option(help: "Flickr8k folder: images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt.")
+    var data: String?
+
+    @Option(help: "Train on this many synthetic scenes generated in memory (instead of --data); 200 held-out scenes are scored at the end.")
+    var synthetic: Int?
+
+    @Option(help: "With --synthetic: only score this model on the 200 held-out scenes (no training).")
+    var score: String?
+
+    @Option(help: "Where to write the model (the best by validation loss when there is a dev split).")
+    var out: String
+
+    @Option(help: "Model configuration: default (224 px, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid) or tiny (tests).")
+    var config: String = "default"
+
+    @Option(help: "Epochs over the training pictures.")
+    var epochs: Int = 10
+
+    @Option(help: "Pictures per step.")
+    var batch: Int = 32
+
+    @Option(help: "Captions trained per picture per step (they share one encoder pass).")
+    var captionsPerImage: Int?
+
+    @Option(help: "Peak learning rate (Adam).")
+    var lr: Float = 4e-4
+
+    @Option(help: "Warmup steps before the cosine decay.")
+    var warmup: Int = 200
+
+    @Option(help: "Seed for initialisation, batch order and dropout.")
+    var seed: UInt64 = 1
+
+    @Option(help: "BLAS threads.")
+    var threads: Int = 2
+
+    @Option(help: "Continue from a checkpoint (a model file with its .optim beside it).")
+    var resume: String?
+
+    @Option(help: "Stop (with a checkpoint) after this many minutes.")
+    var maxMinutes: Double?
+
+    @Option(help: "Fixed-time recipe: the learning rate decays by wall time too and training ends when this many minutes are spent.")
+    var budgetMinutes: Double?
+
+    @Option(help: "Stop (with a checkpoint) after this many steps in all: for benchmarks.")
+    var maxSteps: Int?
+
+    @Option(help: "Write one JSON line per step here.")
+    var log: String?
+
+    @Option(help: "Draw the loss curves of the --log file to this PNG at the end (and at each stop).")
+    var plot: String?
+
+    @Option(help: "Dropout on embeddings and on h before the deep output.")
+    var dropout: Float = 0.5
+
+    @Option(help: "λ of the doubly stochastic attention penalty.")
+    var attentionPenalty: Float = 1
+
+    @Option(help: "Decoupled weight decay on weight matrices.")
+    var weightDecay: Float = 0
+
+    @Option(help: "Clip the global gradient norm to this (0: off).")
+    var clip: Float = 5
+
+    @Option(help: "Checkpoint every this many steps.")
+    var checkpointEvery: Int = 200
+
+    @Option(help: "Stop after this many epochs without validation improvement (0: never).")
+    var patience: Int = 3
+
+    @Option(help: "Longest caption trained, in words.")
+    var maxWords: Int = 20
+
+    @Option(help: ArgumentHelp(
+        "Augment training pictures: a comma-separated list of crop, jitter, flip.",
+        discussion: "crop: a random 80–100% crop squashed back; jitter: brightness, contrast and saturation ±20%; "
+            + "flip: mirror half the pictures and swap \"left\" and \"right\" in their captions. Not for "
+            + "synthetic scenes, whose captions name objects left to right."))
+    var augment: String?
+
+    /// The augmentation `--augment` names.
+    func augmentation() throws -> Augmentation {
+        guard let augment else { return .none }
+        var result = Augmentation.none
+        for item in augment.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch item {
+            case "crop": result.minimumCropFraction = Augmentation.photos.minimumCropFraction
+            case "jitter": result.colourJitter = Augmentation.photos.colourJitter
+            case "flip": result.flip = true
+            default: throw ValidationError("--augment takes crop, jitter and flip, not '\(item)'")
+            }
+        }
+        return result
+    }
+
+    func validate() throws {
+        if (data == nil) == (synthetic == nil) { throw ValidationError("give exactly one of --data and --synthetic") }
+        if batch < 1 || epochs < 1 || threads < 1 { throw ValidationError("--batch, --epochs and --threads must be positive") }
+        if plot != nil && log == nil { throw ValidationError("--plot draws the --log file: give --log too") }
+        if try synthetic != nil && !augmentation().isIdentity {
+            throw ValidationError("--augment is for photos: synthetic captions name objects left to right")
+        }
+        if ModelConfig.named(config) == nil {
+            throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        BLAS.setThreadCount(threads)
+        var settings = TrainingSettings()
+        settings.epochs = epochs
+        settings.imagesPerBatch = batch
+        settings.maxWords = maxWords
+        settings.learningRate = lr
+        settings.warmupSteps = warmup
+        settings.seed = seed
+        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout)
+        settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
+        settings.maxMinutes = maxMinutes
+        settings.budgetMinutes = budgetMinutes
+        settings.stopAfterSteps = maxSteps
+        settings.outputPath = out
+        settings.checkpointEverySteps = checkpointEvery
+        settings.patience = patience
+        settings.logPath = log
+        settings.augmentation = try augmentation()
+        installInterruptHandler()
+
+        if let synthetic {
+            try runSynthetic(count: synthetic, settings: settings)
+        } else {
+            try runCorpus(settings: settings)
+        }
+        if let plot, let log {
+            try writeLossPlot(logPath: log, to: plot)
+            warn("wrote \(plot)")
+        }
+    }
+
+    func modelConfig() -> ModelConfig { ModelConfig.named(config)! }
+
+    func runSynthetic(count: Int, settings: TrainingSettings) throws {
+        var settings = settings
+        settings.captionsPerImage = captionsPerImage ?? 1
+        settings.patience = 0
+        let side = modelConfig().imageSize
+        let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
+        if let score {
+            let result = scoreSynthetic(model: try ModelFile.read(path: score), dataset: heldOut, objects: objects)
+            for mistake in result.mistakes { warn("  wrong: \(mistake)") }
+            print("\(score): held-out 200 scenes: \(result.summary)")
+            return
+        }
+        let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
+        let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
+        let model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
+        let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings, resume: resume)
+        trainer.metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "synthetic scenes, \(count), seed \(seed)"]
+        let started = Date()
+        let stop = try trainer.run()
+        let minutes = Date().timeIntervalSince(started) / 60
+        let score = scoreSynthetic(model: trainer.currentModel(), dataset: heldOut, objects: objects)
+        var final = trainer.currentModel()
+        final.metadata["heldout_200"] = score.summary
+        final.metadata["training_minutes"] = String(format: "%.2f", minutes)
+        try ModelFile.write(final, to: out)
+        for mistake in score.mistakes { warn("  wrong: \(mistake)") }
+        print(String(format: "trained %d steps in %.2f min (%@); held-out 200 scenes: %@", trainer.progress.step, minutes,
+                     stop.rawValue, score.summary))
+    }
+
+    func runCorpus(settings: TrainingSettings) throws {
+        var settings = settings
+        settings.captionsPerImage = captionsPerImage ?? 5
+        let side = modelConfig().imageSize
+        let corpus = try CaptionCorpus.load(directory: data!)
+        if corpus.missingImageCaptions > 0 {
+            warn("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(data!)/images")
+        }
+        let trainingCaptions = corpus.split("train").flatMap { corpus.references($0) }
+        let vocabulary = Vocabulary(trainingCaptions: trainingCaptions, minimumCount: 5)
+        warn("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
+        let started = Date()
+        let train = try CaptionDataset(corpus: corpus, split: "train", side: side)
+        let dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
+        warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
+                    Date().timeIntervalSince(started)))
+        let model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
+        let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
+        trainer.metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
+        let stop = try trainer.run()
+        warn("time per phase: " + trainer.graph.seconds.sorted { $0.key < $1.key }
+            .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
+        warn("stopped: \(stop.rawValue) after \(trainer.progress.step) steps; checkpoint \(trainer.checkpointPath ?? "-")")
+    }
+}
+
+func warn(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+/// Ctrl-C asks the training loop to checkpoint and return; a second Ctrl-C kills at once.
+func installInterruptHandler() {
+    signal(SIGINT) { _ in
+        if trainingInterruptRequested { _exit(130) }
+        trainingInterruptRequested = true
+    }
+}

@@ -1,0 +1,73 @@
+import AttendModel
+import XCTest
+
+// MARK: - Finite-difference gradient checking
+//
+// Every backward pass is checked against central differences (f(x + h) − f(x − h)) / 2h of a scalar loss,
+// the loss summed in Double. A coordinate passes when |numeric − analytic| ≤ rtol · max(|numeric|, |analytic|)
+// + atol; the tolerances are stated at each call.
+
+struct GradientTolerance {
+    var step: Float = 1e-2
+    var relative: Double = 1e-2
+    var absolute: Double = 1e-3
+}
+
+/// Random values in [−scale, scale), reproducible for a seed.
+func randomValues(_ count: Int, scale: Float = 1, seed: UInt64) -> [Float] {
+    var generator = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in scale * (2 * generator.nextUnitFloat() - 1) }
+}
+
+/// Compares `analytic` with central differences of `loss` in the entries of `values`, at up to
+/// `coordinates` entries spread over the tensor (all of them when it is small).
+func checkGradient(_ name: String, values: inout [Float], analytic: [Float], tolerance: GradientTolerance = .init(),
+                   coordinates: Int = 40, file: StaticString = #filePath, line: UInt = #line,
+                   loss: ([Float]) -> Double) {
+    precondition(values.count == analytic.count, "\(name): gradient and values differ in size")
+    let indices: [Int]
+    if values.count <= coordinates {
+        indices = Array(values.indices)
+    } else {
+        indices = (0..<coordinates).map { $0 * values.count / coordinates + ($0 * 7919) % max(values.count / coordinates, 1) }
+    }
+    var failures: [String] = []
+    var largest = 0.0
+    for index in indices {
+        let original = values[index]
+        values[index] = original + tolerance.step
+        let plus = loss(values)
+        values[index] = original - tolerance.step
+        let minus = loss(values)
+        values[index] = original
+        let numeric = (plus - minus) / (2 * Double(tolerance.step))
+        let exact = Double(analytic[index])
+        largest = max(largest, abs(exact))
+        let allowed = tolerance.relative * max(abs(numeric), abs(exact)) + tolerance.absolute
+        if abs(numeric - exact) > allowed {
+            failures.append("[\(index)] numeric \(numeric) analytic \(exact)")
+        }
+    }
+    XCTAssertTrue(failures.isEmpty, "\(name): \(failures.count)/\(indices.count) coordinates differ: "
+                  + failures.prefix(5).joined(separator: "; "), file: file, line: line)
+    // A gradient that is zero everywhere would pass trivially; every checked tensor must matter.
+    XCTAssertGreaterThan(largest, 0, "\(name): the analytic gradient is zero at every checked coordinate",
+                         file: file, line: line)
+}
+
+/// Σ values · projection in Double: a scalar loss whose gradient with respect to `values` is `projection`.
+func projected(_ values: [Float], _ projection: [Float]) -> Double {
+    zip(values, projection).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+}
+
+/// Zeroed buffers of the given sizes for a backward pass to add into; returns their contents afterwards.
+func zeroBuffers(_ counts: [Int], _ body: ([UnsafeMutablePointer<Float>]) -> Void) -> [[Float]] {
+    let pointers = counts.map { count -> UnsafeMutablePointer<Float> in
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
+        return pointer
+    }
+    defer { pointers.forEach { $0.deallocate() } }
+    body(pointers)
+    return zip(pointers, counts).map { Array(UnsafeBufferPointer(start: $0, count: $1)) }
+}

@@ -1,0 +1,104 @@
+import AttendModel
+import AttendTrain
+import XCTest
+
+// The loop as a whole: a tiny set is overfitted in 10 steps, a seed fixes the loss curve, a resumed run
+// continues the same curve, and a checkpoint of another configuration or vocabulary is refused.
+
+final class TrainingLoopTests: XCTestCase {
+    /// 16 synthetic scenes at 32 px and a tiny model: fast enough for a debug test run.
+    static func tinySetup() -> (Model, CaptionDataset) {
+        let (dataset, _) = syntheticDataset(count: 16, seed: 5, size: 32)
+        var config = shapesConfiguration()
+        config.imageSize = 32
+        config.channels = [8, 8, 16, 16]   // 32 → 16 → 8 → 4: a 4×4 grid
+        config.strides = [2, 1, 1, 1]
+        config.poolAfter = [false, true, true, false]
+        config.embeddingSize = 16
+        config.hiddenSize = 24
+        config.attentionSize = 16
+        let vocabulary = Vocabulary(trainingCaptions: dataset.references.flatMap { $0 }, minimumCount: 1)
+        return (Model.random(config: config, vocabulary: vocabulary, seed: 9), dataset)
+    }
+
+    static func settings(seed: UInt64 = 1, epochs: Int = 10) -> TrainingSettings {
+        var settings = TrainingSettings()
+        settings.epochs = epochs
+        settings.imagesPerBatch = 8
+        settings.learningRate = 1e-2
+        settings.warmupSteps = 0
+        settings.seed = seed
+        settings.progressEvery = 0
+        settings.checkpointEverySteps = 0
+        settings.loss = LossOptions(attentionPenalty: 0.1, dropout: 0.2)
+        return settings
+    }
+
+    func testLossFallsOverTenSteps() throws {
+        let (model, dataset) = Self.tinySetup()
+        var settings = Self.settings(epochs: 10)   // 2 batches per epoch, stopped at 10 steps
+        settings.stopAfterSteps = 10
+        settings.learningRate = 2e-2
+        settings.loss.dropout = 0
+        let trainer = try Trainer(model: model, train: dataset, validation: nil, settings: settings)
+        XCTAssertEqual(try trainer.run(), .stepLimit)
+        let losses = trainer.records.map(\.crossEntropy)
+        XCTAssertEqual(losses.count, 10)
+        print("10-step cross-entropy:", losses.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        XCTAssertLessThan(losses[9], 0.75 * losses[0], "the loss must fall on a tiny set")
+        XCTAssertLessThan(losses[8] + losses[9], losses[0] + losses[1])
+    }
+
+    func testSameSeedSameCurve() throws {
+        let (model, dataset) = Self.tinySetup()
+        func curve(seed: UInt64) throws -> [Float] {
+            var settings = Self.settings(seed: seed)
+            settings.stopAfterSteps = 4
+            let trainer = try Trainer(model: model, train: dataset, validation: nil, settings: settings)
+            XCTAssertEqual(try trainer.run(), .stepLimit)
+            return trainer.records.map(\.loss)
+        }
+        let first = try curve(seed: 1), second = try curve(seed: 1), other = try curve(seed: 2)
+        XCTAssertEqual(first, second, "same seed and threads: the same losses, bit for bit")
+        XCTAssertNotEqual(first, other, "another seed draws other batches and masks")
+    }
+
+    func testResumeContinuesTheCurve() throws {
+        let (model, dataset) = Self.tinySetup()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-resume-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        var straight = Self.settings()
+        straight.stopAfterSteps = 5
+        let reference = try Trainer(model: model, train: dataset, validation: nil, settings: straight)
+        _ = try reference.run()
+
+        var first = Self.settings()
+        first.stopAfterSteps = 3
+        first.outputPath = directory + "/m.attend"
+        _ = try Trainer(model: model, train: dataset, validation: nil, settings: first).run()
+        var second = first
+        second.stopAfterSteps = 5
+        let resumed = try Trainer(model: model, train: dataset, validation: nil, settings: second,
+                                  resume: directory + "/m.attend.last")
+        _ = try resumed.run()
+        XCTAssertEqual(resumed.records.map(\.loss), Array(reference.records.map(\.loss)[3...]),
+                       "steps 4 and 5 after a resume equal those of an uninterrupted run")
+
+        // Another vocabulary or configuration is refused with a clear error.
+        let otherWords = Vocabulary(words: Vocabulary.specialTokens + ["x"])
+        let other = Model.random(config: model.config, vocabulary: otherWords, seed: 1)
+        XCTAssertThrowsError(try Trainer(model: other, train: dataset, validation: nil, settings: second,
+                                         resume: directory + "/m.attend.last")) { error in
+            XCTAssertTrue("\(error)".contains("vocabulary differs"), "\(error)")
+        }
+        var bigger = model.config
+        bigger.hiddenSize += 1
+        let reshaped = Model.random(config: bigger, vocabulary: model.vocabulary, seed: 1)
+        XCTAssertThrowsError(try Trainer(model: reshaped, train: dataset, validation: nil, settings: second,
+                                         resume: directory + "/m.attend.last")) { error in
+            XCTAssertTrue("\(error)".contains("configuration differs"), "\(error)")
+        }
+    }
+}
