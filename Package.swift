@@ -38,7 +38,7 @@ let package = Package(
                 swiftSettings: optimised),
         .target(name: "Attend", dependencies: ["AttendModel", "AttendImage", "AttendEval"]),
         .executableTarget(name: "attend", dependencies: [
-            "Attend", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath",
+            "Attend", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath", "CAttendShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AttendMathTests", dependencies: ["AttendMath"]),

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CAttendShims
 
 /// Makes freed memory stay in the process for the next batch, instead of going back to the kernel.
 ///
@@ -11,15 +9,5 @@ import Glibc
 /// for all threads, no mmap and no trimming, the buffers of one batch are reused by the next: the peak is
 /// the same (one batch's worth), the faults and the kernel time go away.
 func keepFreedMemoryForReuse() {
-    #if os(Linux)
-    _ = glibcMallopt(-8, 1)          // M_ARENA_MAX: one heap for all threads
-    _ = glibcMallopt(-4, 0)          // M_MMAP_MAX: no block served by mmap
-    _ = glibcMallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD: keep up to 1 GB of free heap
-    #endif
+    attend_keep_freed_memory()
 }
-
-#if os(Linux)
-/// glibc's mallopt (malloc.h, which the Glibc module does not export); the M_ constants are from that header.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
