@@ -21,7 +21,7 @@ public func im2col3x3(input: UnsafePointer<Float>, channels: Int, batch: Int, he
     let outHeight = convOutputSize(height, stride: stride)
     let outWidth = convOutputSize(width, stride: stride)
     let columnCount = imageCount * outHeight * outWidth
-    for c in 0..<channels {
+    parallelFor(channels) { channelRange in for c in channelRange {
         for ky in 0..<3 {
             for kx in 0..<3 {
                 let row = columns + ((c * 3 + ky) * 3 + kx) * columnCount
@@ -54,7 +54,7 @@ public func im2col3x3(input: UnsafePointer<Float>, channels: Int, batch: Int, he
                 }
             }
         }
-    }
+    } }
 }
 
 /// The adjoint of `im2col3x3`: adds every column entry back onto the input position it came from.
@@ -64,7 +64,8 @@ public func col2im3x3(columns: UnsafePointer<Float>, channels: Int, batch: Int, 
     let outHeight = convOutputSize(height, stride: stride)
     let outWidth = convOutputSize(width, stride: stride)
     let columnCount = batch * outHeight * outWidth
-    for c in 0..<channels {
+    // Each channel's taps land only in that channel's planes: channels split over the workers.
+    parallelFor(channels) { channelRange in for c in channelRange {
         for ky in 0..<3 {
             for kx in 0..<3 {
                 let row = columns + ((c * 3 + ky) * 3 + kx) * columnCount
@@ -84,5 +85,5 @@ public func col2im3x3(columns: UnsafePointer<Float>, channels: Int, batch: Int, 
                 }
             }
         }
-    }
+    } }
 }

@@ -8,6 +8,7 @@ public enum BLAS {
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "thread count must be positive")
         openblas_set_num_threads(Int32(count))
+        setParallelWorkers(count)
     }
 
     public static var threadCount: Int { Int(openblas_get_num_threads()) }

@@ -1,3 +1,4 @@
+import AttendMath
 import Foundation
 
 // MARK: - Batch normalisation over (C, N) activations
@@ -15,7 +16,7 @@ public func batchNormForwardTraining(output: UnsafeMutablePointer<Float>, mean: 
                                      scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
                                      runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                      channels: Int, count: Int, momentum: Float = 0.1) {
-    for c in 0..<channels {
+    parallelFor(channels) { channelRange in for c in channelRange {
         let x = input + c * count, y = output + c * count
         var sum = 0.0
         for i in 0..<count { sum += Double(x[i]) }
@@ -31,7 +32,7 @@ public func batchNormForwardTraining(output: UnsafeMutablePointer<Float>, mean: 
         let unbiased = count > 1 ? variance * Double(count) / Double(count - 1) : variance
         runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mu)
         runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(unbiased)
-    }
+    } }
 }
 
 /// Inference: folds a batch norm that follows a bias-free convolution into that convolution.
@@ -58,7 +59,7 @@ public func batchNormBackward(inputGradient: UnsafeMutablePointer<Float>, scaleG
                               input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                               inverseStd: UnsafePointer<Float>, scale: UnsafePointer<Float>,
                               channels: Int, count: Int) {
-    for c in 0..<channels {
+    parallelFor(channels) { channelRange in for c in channelRange {
         let x = input + c * count, dy = outputGradient + c * count, dx = inputGradient + c * count
         let mu = mean[c], inv = inverseStd[c]
         var sumGradient: Float = 0, sumGradientNormalised: Float = 0
@@ -75,7 +76,7 @@ public func batchNormBackward(inputGradient: UnsafeMutablePointer<Float>, scaleG
             let normalised = (x[i] - mu) * inv
             dx[i] += factor * (n * dy[i] - meanGradient - normalised * normalisedGradient)
         }
-    }
+    } }
 }
 
 /// Evaluation mode with running statistics: output (C, N) = scale · (input − runningMean) / √(runningVar + ε) + shift.

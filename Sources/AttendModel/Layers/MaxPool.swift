@@ -1,3 +1,5 @@
+import AttendMath
+
 // MARK: - 2×2 max-pool, stride 2
 
 /// output (P, H/2, W/2) = the maximum of each 2×2 block of input (P, H, W), for P = C·B planes.
@@ -6,7 +8,7 @@
 public func maxPoolForward(output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?,
                            input: UnsafePointer<Float>, planes: Int, height: Int, width: Int) {
     let outHeight = height / 2, outWidth = width / 2
-    for p in 0..<planes {
+    parallelFor(planes) { planeRange in for p in planeRange {
         let plane = input + p * height * width
         let out = output + p * outHeight * outWidth
         for oy in 0..<outHeight {
@@ -20,7 +22,7 @@ public func maxPoolForward(output: UnsafeMutablePointer<Float>, argmax: UnsafeMu
                 argmax?[p * outHeight * outWidth + oy * outWidth + ox] = Int32(index)
             }
         }
-    }
+    } }
 }
 
 /// Backward of `maxPoolForward`: each output gradient (P, H/2, W/2) goes to the input position (P, H, W)
@@ -28,9 +30,9 @@ public func maxPoolForward(output: UnsafeMutablePointer<Float>, argmax: UnsafeMu
 public func maxPoolBackward(inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
                             argmax: UnsafePointer<Int32>, planes: Int, height: Int, width: Int) {
     let outCount = (height / 2) * (width / 2)
-    for p in 0..<planes {
+    parallelFor(planes) { planeRange in for p in planeRange {
         let plane = inputGradient + p * height * width
         let gradient = outputGradient + p * outCount, index = argmax + p * outCount
         for i in 0..<outCount { plane[Int(index[i])] += gradient[i] }
-    }
+    } }
 }

@@ -1,12 +1,18 @@
+import AttendMath
+
 // MARK: - ReLU
 
 /// x = max(x, 0), in place over `count` values.
 public func reluForward(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count where x[i] < 0 { x[i] = 0 }
+    parallelFor(count, minimumPerWorker: 1 << 16) { range in
+        for i in range where x[i] < 0 { x[i] = 0 }
+    }
 }
 
 /// Backward of the in-place `reluForward`, given its output: inputGradient += outputGradient where output > 0.
 public func reluBackward(inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
                          output: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count where output[i] > 0 { inputGradient[i] += outputGradient[i] }
+    parallelFor(count, minimumPerWorker: 1 << 16) { range in
+        for i in range where output[i] > 0 { inputGradient[i] += outputGradient[i] }
+    }
 }
