@@ -157,6 +157,9 @@ public final class Trainer {
                 let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
                 let timeFraction = settings.budgetMinutes.map { Date().timeIntervalSince(started) / ($0 * 60) }
                 if let timeFraction, timeFraction >= 1 {
+                    // The budget ends mid-epoch at the lowest learning rate: those annealed weights are validated
+                    // too, so they can become the best model.
+                    _ = try endEpoch()
                     try checkpoint()
                     return try finish(.budgetSpent)
                 }
