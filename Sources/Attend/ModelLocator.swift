@@ -28,7 +28,8 @@ public enum ModelLocator {
     public static func locate(_ requested: String?) throws -> String {
         let environment = ProcessInfo.processInfo.environment[environmentVariable]
         let request = requested ?? environment
-        if let request, request.contains("/") || request.hasSuffix(".\(fileExtension)") {
+        if let request, request.contains("/") || request.hasSuffix(".\(fileExtension)")
+            || FileManager.default.fileExists(atPath: request) {
             return request   // a path: loading it reports a missing file by name
         }
         let name = request ?? defaultName
