@@ -1,3 +1,4 @@
+import Attend
 // MARK: - One JSON object on one line, keys in the order given
 
 enum JSONValue {
@@ -28,20 +29,4 @@ struct JSONLine {
     var text: String { JSONValue.object(fields).text }
 }
 
-private func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
+private func quoted(_ s: String) -> String { jsonQuoted(s) }
