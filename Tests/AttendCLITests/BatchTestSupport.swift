@@ -54,37 +54,6 @@ func writePNG(_ image: RGBImage, to path: String) throws {
     try PNGWriter.write(image, to: path)
 }
 
-/// Runs `attend` with extra environment variables (and without the job-array ones of the test's own
-/// environment, which would shard the run).
-func attend(_ arguments: [String], environment extra: [String: String]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try attendBinary())
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for key in ["ATTEND_SHARD", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN",
-                "JOB_COMPLETION_INDEX", "ATTEND_SHARD_COUNT"] {
-        environment[key] = nil
-    }
-    for (key, value) in extra { environment[key] = value }
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    final class Collected: @unchecked Sendable { var data = Data() }
-    let errors = Collected()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errors.data = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdoutData: outData, stderr: String(decoding: errors.data, as: UTF8.self))
-}
-
 /// One JSONL record as the tests read it, independently of the product's reader.
 struct BatchLine: Decodable, Equatable {
     var path: String

@@ -3,24 +3,9 @@ import XCTest
 
 /// Runs the built `attend` binary: `attend eval` on a tiny generated Flickr8k-layout folder.
 final class EvalCommandTests: XCTestCase {
-    static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["ATTEND_BIN"] { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/attend").path
-    }
-
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let run = try attend(arguments)
+        return (run.status, run.stdout, run.stderr)
     }
 
     func makeCorpus() throws -> URL {

@@ -196,10 +196,19 @@ func attendBinary() throws -> String {
     throw XCTSkip("no attend binary: build it, or set ATTEND_BIN")
 }
 
-func attend(_ arguments: [String]) throws -> Run {
+/// Runs `attend` with extra environment variables, and without the job-array ones of the test's own environment
+/// (they would shard a batch run).
+func attend(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try attendBinary())
     process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for key in ["ATTEND_SHARD", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN",
+                "JOB_COMPLETION_INDEX", "ATTEND_SHARD_COUNT"] {
+        environment[key] = nil
+    }
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

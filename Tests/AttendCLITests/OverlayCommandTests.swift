@@ -5,20 +5,9 @@ import XCTest
 /// Runs the built `attend` binary: `attend overlay` against `attend caption --json` on the same model and
 /// image, on awkward inputs, and on mistakes a user makes.
 final class OverlayCommandTests: XCTestCase {
-    static var binary: String { EvalCommandTests.binary }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let run = try attend(arguments)
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// A folder with a seeded random model of the tiny configuration (64 × 64 input, 4 × 4 grid).
