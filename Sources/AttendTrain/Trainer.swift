@@ -35,6 +35,7 @@ public struct TrainingSettings: Sendable {
     public var progressEvery = 10
     /// A wall-time budget: the learning rate decays by time as well as by steps, and training ends (with a
     /// checkpoint) when the budget is spent. Not reproducible step for step; meant for fixed-time recipes.
+    /// The time is counted over all runs of a checkpoint, so a resumed run spends what is left of the budget.
     public var budgetMinutes: Double? = nil
     /// Stop (after a checkpoint) once this many steps are done in all: for benchmarks and tests.
     public var stopAfterSteps: Int? = nil
@@ -139,28 +140,35 @@ public final class Trainer {
                                             totalSteps: totalSteps)
         let batches = plan.batchesPerEpoch(train)
         let started = Date()
+        let secondsBefore = progress.trainingSeconds
+        /// Wall time trained over all runs of this checkpoint.
+        func trainingSeconds() -> Double { secondsBefore + Date().timeIntervalSince(started) }
+        func checkpointNow() throws {
+            progress.trainingSeconds = trainingSeconds()
+            try checkpoint()
+        }
         var window = (images: 0, start: Date())
         while progress.epoch < settings.epochs {
             while progress.batchInEpoch < batches {
                 if trainingInterruptRequested {
-                    try checkpoint()
+                    try checkpointNow()
                     return .interrupted
                 }
                 if let limit = settings.stopAfterSteps, progress.step >= limit {
-                    try checkpoint()
+                    try checkpointNow()
                     return .stepLimit
                 }
                 if let limit = settings.maxMinutes, Date().timeIntervalSince(started) > limit * 60 {
-                    try checkpoint()
+                    try checkpointNow()
                     return .timeLimit
                 }
                 let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
-                let timeFraction = settings.budgetMinutes.map { Date().timeIntervalSince(started) / ($0 * 60) }
+                let timeFraction = settings.budgetMinutes.map { trainingSeconds() / ($0 * 60) }
                 if let timeFraction, timeFraction >= 1 {
                     // The budget ends mid-epoch at the lowest learning rate: those annealed weights are validated
                     // too, so they can become the best model.
                     _ = try endEpoch()
-                    try checkpoint()
+                    try checkpointNow()
                     return try finish(.budgetSpent)
                 }
                 let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
@@ -179,7 +187,7 @@ public final class Trainer {
                 let record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
                                         crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: norm,
                                         learningRate: rate, imagesPerSecond: Double(window.images) / max(elapsed, 1e-9),
-                                        seconds: Date().timeIntervalSince(started))
+                                        seconds: trainingSeconds())
                 records.append(record)
                 writeLog(record)
                 if settings.progressEvery > 0 && progress.step % settings.progressEvery == 0 {
@@ -190,13 +198,13 @@ public final class Trainer {
                     window = (0, Date())
                 }
                 if settings.checkpointEverySteps > 0 && progress.step % settings.checkpointEverySteps == 0 {
-                    try checkpoint()
+                    try checkpointNow()
                 }
             }
             progress.epoch += 1
             progress.batchInEpoch = 0
             let stop = try endEpoch()
-            try checkpoint()
+            try checkpointNow()
             if stop { return .earlyStopping }
         }
         return try finish(.finished)

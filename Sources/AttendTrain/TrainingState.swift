@@ -21,8 +21,27 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var epochsWithoutImprovement = 0
     /// Parameter count the moments were saved for.
     public var parameterCount = 0
+    /// Wall time spent training so far, over all runs of this checkpoint: a `--budget-minutes` schedule resumed
+    /// after a stop continues where it was instead of starting its decay again.
+    public var trainingSeconds = 0.0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, batchInEpoch, bestValidationLoss, epochsWithoutImprovement, parameterCount, trainingSeconds
+    }
+
+    /// Checkpoints written before `trainingSeconds` existed read as 0 seconds spent.
+    public init(from decoder: Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        step = try values.decode(Int.self, forKey: .step)
+        epoch = try values.decode(Int.self, forKey: .epoch)
+        batchInEpoch = try values.decode(Int.self, forKey: .batchInEpoch)
+        bestValidationLoss = try values.decodeIfPresent(Float.self, forKey: .bestValidationLoss)
+        epochsWithoutImprovement = try values.decode(Int.self, forKey: .epochsWithoutImprovement)
+        parameterCount = try values.decode(Int.self, forKey: .parameterCount)
+        trainingSeconds = try values.decodeIfPresent(Double.self, forKey: .trainingSeconds) ?? 0
+    }
 }
 
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {

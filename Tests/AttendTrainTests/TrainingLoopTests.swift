@@ -101,4 +101,52 @@ final class TrainingLoopTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("configuration differs"), "\(error)")
         }
     }
+
+    /// A `--budget-minutes` run resumed from its checkpoint spends what is left of the budget: the learning rate
+    /// continues its decay from the time already trained, and a spent budget trains no more steps.
+    func testBudgetCountsTheTimeOfEarlierRuns() throws {
+        let (model, dataset) = Self.tinySetup()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-budget-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let checkpoint = directory + "/m.attend.last", state = OptimizerStateFile.path(forModel: checkpoint)
+
+        var settings = Self.settings()
+        settings.budgetMinutes = 1000
+        settings.stopAfterSteps = 2
+        settings.outputPath = directory + "/m.attend"
+        _ = try Trainer(model: model, train: dataset, validation: nil, settings: settings).run()
+        let optimizer = AdamOptimizer(layout: model.layout, options: settings.adam)
+        var progress = try OptimizerStateFile.read(path: state, into: optimizer)
+        XCTAssertGreaterThan(progress.trainingSeconds, 0, "the checkpoint records the time trained")
+        XCTAssertLessThan(progress.trainingSeconds, 60)
+
+        // As if the first run had trained for half of the budget.
+        progress.trainingSeconds = 500 * 60
+        try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: state)
+        settings.stopAfterSteps = 3
+        let resumed = try Trainer(model: model, train: dataset, validation: nil, settings: settings, resume: checkpoint)
+        XCTAssertEqual(try resumed.run(), .stepLimit)
+        let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: 0, totalSteps: resumed.totalSteps)
+        let rate = try XCTUnwrap(resumed.records.first?.learningRate)
+        XCTAssertLessThanOrEqual(rate, schedule.rate(at: 2, timeFraction: 0.5), "half the budget is spent: half the decay")
+        XCTAssertGreaterThan(rate, schedule.rate(at: 2, timeFraction: 0.51))
+        XCTAssertGreaterThan(try XCTUnwrap(resumed.records.first?.seconds), 500 * 60, "the log's clock continues too")
+
+        // A spent budget: no more steps.
+        progress.trainingSeconds = 1000 * 60
+        try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: state)
+        let spent = try Trainer(model: model, train: dataset, validation: nil, settings: settings, resume: checkpoint)
+        XCTAssertEqual(try spent.run(), .budgetSpent)
+        XCTAssertTrue(spent.records.isEmpty)
+    }
+
+    /// Checkpoints written before the trained time was recorded still resume (as 0 seconds trained).
+    func testProgressWithoutTrainedTimeDecodes() throws {
+        let json = #"{"step":7,"epoch":1,"batchInEpoch":2,"epochsWithoutImprovement":0,"parameterCount":10}"#
+        let progress = try JSONDecoder().decode(TrainingProgress.self, from: Data(json.utf8))
+        XCTAssertEqual(progress.step, 7)
+        XCTAssertEqual(progress.trainingSeconds, 0)
+        XCTAssertNil(progress.bestValidationLoss)
+    }
 }
