@@ -18,11 +18,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions of each measurement; medians are printed.")
     var repeats: Int = 7
 
-    @Option(help: "Images in the batched encoder and greedy measurement.")
+    @Option(help: "Images in the batched encoder and greedy measurement (and in a training step).")
     var batch: Int = 32
+
+    @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirror's train_speed.")
+    var train = false
 
     func run() throws {
         BLAS.setThreadCount(threads)
+        if train { return benchTraining() }
         let captioner: Captioner
         if let model {
             captioner = Captioner(model: try ModelFile.read(path: model))
