@@ -1,10 +1,12 @@
 import AttendMath
+import Foundation
 
 // MARK: - Beam search over many images at once
 //
 // Each image keeps up to K live hypotheses; every step gathers the live rows of all images into one batch
 // for the decoder, so the matrix products see many rows. Scores are sums of log-probabilities; the winner
-// is chosen by score / length (tokens including <end>). When no hypothesis of an image ends before the word
+// is chosen by score / length^α (tokens including <end>; α = `lengthExponent`). α only ranks the hypotheses
+// the search kept, it does not change which are kept. When no hypothesis of an image ends before the word
 // limit, the best unfinished one is returned rather than nothing.
 
 public struct CaptionOptions: Sendable {
@@ -14,11 +16,15 @@ public struct CaptionOptions: Sendable {
     public var maxWords = 20
     /// When > 0, a word that would repeat an n-gram of this length already in the hypothesis is not allowed.
     public var noRepeatNgram = 0
+    /// α of the length normalisation score / length^α: 0 ranks by total log-probability (short captions win),
+    /// 1 by the mean per word.
+    public var lengthExponent: Float = 1
 
-    public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0) {
+    public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0, lengthExponent: Float = 1) {
         self.beamSize = beamSize
         self.maxWords = maxWords
         self.noRepeatNgram = noRepeatNgram
+        self.lengthExponent = lengthExponent
     }
 }
 
@@ -41,7 +47,7 @@ public struct Caption: Sendable, Equatable {
     public var end: CaptionToken?
     /// Σ log p over all tokens including <end>.
     public var logProbability: Float
-    /// logProbability / number of tokens including <end>: what beams are ranked by.
+    /// logProbability / (tokens including <end>)^α: what the winner was chosen by.
     public var normalizedScore: Float
 
     public var finished: Bool { end != nil }
@@ -57,9 +63,9 @@ private struct Hypothesis {
     var score: Float = 0
     var row = 0          // row of this hypothesis's state in the current step's batch
 
-    func normalized() -> Float { score / Float(max(ids.count, 1)) }
+    func normalized(_ exponent: Float) -> Float { score / pow(Float(max(ids.count, 1)), exponent) }
 
-    func caption(vocabulary: Vocabulary) -> Caption {
+    func caption(vocabulary: Vocabulary, lengthExponent: Float) -> Caption {
         var tokens: [CaptionToken] = []
         for i in ids.indices {
             tokens.append(CaptionToken(id: Int(ids[i]), word: vocabulary.word(Int(ids[i])),
@@ -69,7 +75,7 @@ private struct Hypothesis {
         if let last = ids.last, last == Int32(Vocabulary.end) {
             end = tokens.removeLast()
         }
-        return Caption(tokens: tokens, end: end, logProbability: score, normalizedScore: normalized())
+        return Caption(tokens: tokens, end: end, logProbability: score, normalizedScore: normalized(lengthExponent))
     }
 
     /// True when appending `word` would repeat an n-gram of length n already present.
@@ -162,10 +168,11 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
 
     return (0..<images).map { image in
         let pool = finished[image].isEmpty ? live[image] : finished[image]
-        guard let best = pool.max(by: { $0.normalized() < $1.normalized() }) else {
+        let α = options.lengthExponent
+        guard let best = pool.max(by: { $0.normalized(α) < $1.normalized(α) }) else {
             return Caption(tokens: [], end: nil, logProbability: 0, normalizedScore: 0)   // every word was banned
         }
-        return best.caption(vocabulary: vocabulary)
+        return best.caption(vocabulary: vocabulary, lengthExponent: α)
     }
 }
 

@@ -82,6 +82,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Forbid repeating any n-gram of this length (0: off).")
     var noRepeatNgram = 0
 
+    @Option(help: "Length normalisation α: the caption with the best log-probability / length^α wins (0: total log-probability, which favours short captions; 1: mean per word).")
+    var lengthAlpha: Float = 1
+
     @Option(help: "Threads for the matrix products.")
     var threads = 2
 
@@ -90,10 +93,11 @@ struct ModelOptions: ParsableArguments {
         guard maxWords >= 1 else { throw ValidationError("--max-words must be at least 1") }
         guard noRepeatNgram >= 0 else { throw ValidationError("--no-repeat-ngram must be 0 or more") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard lengthAlpha.isFinite && lengthAlpha >= 0 else { throw ValidationError("--length-alpha must be 0 or more") }
     }
 
     var captionOptions: CaptionOptions {
-        CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram)
+        CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram, lengthExponent: lengthAlpha)
     }
 
     /// Loads the model, or exits with status 2 and one line naming the file and the cause.

@@ -11,14 +11,6 @@ import Foundation
 
 // MARK: - The model hook
 
-/// How to run the captioning model over many images.
-struct CaptionRunOptions {
-    var modelPath: String?
-    var beamWidth: Int
-    var threads: Int
-    /// Call once per finished image (from any thread).
-    var progress: ProgressBar?
-}
 
 enum EvalError: Error, CustomStringConvertible {
     case modelFailed(String)
@@ -38,10 +30,12 @@ enum EvalError: Error, CustomStringConvertible {
 
 /// Captions each image (keys of the result: the paths as given), a batch of images per encoder pass; and the
 /// side G of the model's attention grid.
-func captionImages(paths: [String], options: CaptionRunOptions) throws -> (captions: [String: Caption], gridSize: Int) {
+/// `progress` advances once per finished image.
+func captionImages(paths: [String], options: ModelOptions, progress: ProgressBar?) throws
+    -> (captions: [String: Caption], gridSize: Int) {
     ImageCaptioner.setThreadCount(options.threads)
     let captioner: ImageCaptioner
-    do { captioner = try ImageCaptioner(model: options.modelPath) } catch {
+    do { captioner = try ImageCaptioner(model: options.model) } catch {
         throw EvalError.modelFailed("\(error)")
     }
     var result: [String: Caption] = [:]
@@ -54,10 +48,10 @@ func captionImages(paths: [String], options: CaptionRunOptions) throws -> (capti
                 throw EvalError.imageFailed("\(path): \(error)")   // a split with an unreadable image cannot be scored
             }
         }
-        let captions = captioner.caption(pixels: pixels, options: CaptionOptions(beamSize: options.beamWidth))
+        let captions = captioner.caption(pixels: pixels, options: options.captionOptions)
         for (path, caption) in zip(chunk, captions) {
             result[path] = caption
-            options.progress?.advance()
+            progress?.advance()
         }
     }
     return (result, captioner.gridSize)
@@ -76,12 +70,6 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Split to evaluate: test, dev or train.")
     var split = "test"
 
-    @Option(help: "Model file to caption with.")
-    var model: String?
-
-    @Option(help: "Beam width for caption search.")
-    var beam = 3
-
     @Option(help: "Evaluate only the first N images of the split.")
     var limit: Int?
 
@@ -91,8 +79,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format (score with scripts/coco_score.py DIR).")
     var writeCOCO: String?
 
-    @Option(help: "Worker threads for captioning.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var modelOptions: ModelOptions
 
     @Flag(help: "Print the results as JSON.")
     var json = false
@@ -100,8 +87,6 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard CaptionCorpus.splitNames.contains(split) else { throw ValidationError(EvalError.unknownSplit(split).description) }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -148,8 +133,7 @@ struct EvalCommand: ParsableCommand {
         } else {
             let paths = images.map(corpus.imagePath)
             let progress = ProgressBar(total: paths.count, label: "captioning")
-            let (byPath, grid) = try captionImages(paths: paths, options: CaptionRunOptions(
-                modelPath: model, beamWidth: beam, threads: threads, progress: progress))
+            let (byPath, grid) = try captionImages(paths: paths, options: modelOptions, progress: progress)
             progress.finish()
             predicted = [:]
             for (image, path) in zip(images, paths) { predicted[image] = byPath[path]?.text }
