@@ -10,7 +10,7 @@ struct AttendCommand: ParsableCommand {
             2 the model could not be loaded, 64 usage error.
             """,
         subcommands: [CaptionCommand.self, OverlayCommand.self, BatchCommand.self, EvalCommand.self, TrainCommand.self,
-                      PreprocessCommand.self, InfoCommand.self, SynthCommand.self,
+                      PreprocessCommand.self, AverageCommand.self, InfoCommand.self, SynthCommand.self,
                       BenchCommand.self, BenchImageCommand.self, RandomModelCommand.self])
 
     static func main() {

@@ -1,0 +1,31 @@
+import AttendModel
+
+// MARK: - Checkpoint averaging
+//
+// The mean of several checkpoints of one run (taken while the learning rate anneals) sits nearer the middle
+// of the basin the optimizer circles in than any one of them. Batch-norm running statistics are averaged
+// like the weights.
+
+/// The element-wise mean of `models`' parameters (in Double). The models must share configuration and
+/// vocabulary; `paths` name them in the error. The metadata is the last model's, plus "averaged_from".
+public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
+    precondition(!models.isEmpty && models.count == paths.count, "one path per model, at least one model")
+    let first = models[0]
+    for (model, path) in zip(models, paths).dropFirst() {
+        guard model.vocabulary == first.vocabulary else {
+            throw CheckpointError.mismatch(path: path, reason: "its vocabulary differs from \(paths[0])'s")
+        }
+        guard model.config == first.config else {
+            throw CheckpointError.mismatch(path: path, reason: "its configuration differs from \(paths[0])'s")
+        }
+    }
+    var sum = [Double](repeating: 0, count: first.parameters.count)   // (P)
+    for model in models {
+        for i in sum.indices { sum[i] += Double(model.parameters[i]) }
+    }
+    let count = Double(models.count)
+    var metadata = models[models.count - 1].metadata
+    metadata["averaged_from"] = paths.joined(separator: " ")
+    return Model(config: first.config, vocabulary: first.vocabulary, parameters: sum.map { Float($0 / count) },
+                 metadata: metadata)
+}
