@@ -9,7 +9,7 @@ torch=${TORCH_PYTHON:-../torch-peer/bin/python}
 out=$(mktemp -d)
 for r in $(seq "$rounds"); do
     "$bin" bench --train --threads "$threads" --repeats 5 --batch 32 > "$out/attend.$r"
-    (cd ../shared/bench && "$torch" -c "import torch_sat; print('train', torch_sat.train_speed($threads))") \
+    "$torch" -c "import sys; sys.path.insert(0, '../shared/bench'); import torch_sat; print('train', torch_sat.train_speed($threads))" \
         2>/dev/null | tail -1 > "$out/torch.$r"
     cat "$out/attend.$r" "$out/torch.$r"
 done

@@ -27,6 +27,9 @@ public struct TrainingSettings: Sendable {
     /// The resumable checkpoint (model file; the optimizer state sits beside it). Default: `<output>.last`.
     public var checkpointPath: String? = nil
     public var checkpointEverySteps = 200
+    /// Also keep each of the newest this many checkpoints' weights as `<checkpoint>.step-NNNNNN` (0: none), for
+    /// `attend average`.
+    public var keepCheckpoints = 0
     /// Epochs without validation improvement before stopping (0: never stop early).
     public var patience = 3
     /// One JSON object per line per step (and per validation).
@@ -310,8 +313,23 @@ public final class Trainer {
     /// Writes the model and optimizer state to the checkpoint path (atomically), if there is one.
     public func checkpoint() throws {
         guard let path = checkpointPath else { return }
-        try ModelFile.write(currentModel(), to: path)
+        let model = currentModel()
+        try ModelFile.write(model, to: path)
         try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: OptimizerStateFile.path(forModel: path))
+        if settings.keepCheckpoints > 0 { try keepSnapshot(model, checkpointPath: path) }
+    }
+
+    /// Writes `<checkpoint>.step-NNNNNN` (zero-padded, so names sort by step) and removes all but the newest
+    /// `keepCheckpoints` of them.
+    private func keepSnapshot(_ model: Model, checkpointPath path: String) throws {
+        try ModelFile.write(model, to: path + String(format: ".step-%06d", progress.step))
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path, prefix = url.lastPathComponent + ".step-"
+        let kept = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let snapshots = kept.filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".partial") }.sorted()
+        for old in snapshots.dropLast(settings.keepCheckpoints) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + old)
+        }
     }
 
     private func writeLog(_ record: StepRecord) {

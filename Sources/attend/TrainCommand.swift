@@ -86,6 +86,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint every this many steps.")
     var checkpointEvery: Int = 200
 
+    @Option(help: "Keep the weights of the newest N checkpoints as <checkpoint>.step-NNNNNN, to average with 'attend average' (0: none).")
+    var keepCheckpoints: Int = 0
+
     @Option(help: "Stop after this many epochs without validation improvement (0: never).")
     var patience: Int = 3
 
@@ -117,6 +120,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if (data == nil) == (synthetic == nil) { throw ValidationError("give exactly one of --data and --synthetic") }
         if batch < 1 || epochs < 1 || threads < 1 { throw ValidationError("--batch, --epochs and --threads must be positive") }
+        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must be 0 or more") }
         if plot != nil && log == nil { throw ValidationError("--plot draws the --log file: give --log too") }
         if try synthetic != nil && !augmentation().isIdentity {
             throw ValidationError("--augment is for photos: synthetic captions name objects left to right")
@@ -142,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         settings.stopAfterSteps = maxSteps
         settings.outputPath = out
         settings.checkpointEverySteps = checkpointEvery
+        settings.keepCheckpoints = keepCheckpoints
         settings.patience = patience
         settings.logPath = log
         settings.augmentation = try augmentation()

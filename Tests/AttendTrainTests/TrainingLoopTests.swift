@@ -149,4 +149,23 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual(progress.trainingSeconds, 0)
         XCTAssertNil(progress.bestValidationLoss)
     }
+
+    /// `keepCheckpoints` keeps the newest N checkpoints' weights beside the checkpoint, named by step.
+    func testNewestCheckpointsAreKeptByStep() throws {
+        let (model, dataset) = Self.tinySetup()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-keep-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var settings = Self.settings()
+        settings.outputPath = directory + "/m.attend"
+        settings.checkpointEverySteps = 1
+        settings.keepCheckpoints = 3
+        settings.stopAfterSteps = 5
+        _ = try Trainer(model: model, train: dataset, validation: nil, settings: settings).run()
+        let kept = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".step-") }.sorted()
+        XCTAssertEqual(kept, ["m.attend.last.step-000003", "m.attend.last.step-000004", "m.attend.last.step-000005"])
+        let last = try ModelFile.read(path: directory + "/m.attend.last")
+        XCTAssertEqual(try ModelFile.read(path: directory + "/m.attend.last.step-000005").parameters, last.parameters)
+        XCTAssertNotEqual(try ModelFile.read(path: directory + "/m.attend.last.step-000004").parameters, last.parameters)
+    }
 }
