@@ -69,16 +69,16 @@ public struct RecordEncoder: Sendable {
     public func line(_ record: BatchRecord) -> String {
         switch format {
         case .jsonl:
-            var fields: [(String, String)] = [("path", Self.jsonString(record.path))]
+            var fields: [(String, String)] = [("path", jsonQuoted(record.path))]
             if let error = record.error {
-                fields.append(("error", Self.jsonString(error)))
+                fields.append(("error", jsonQuoted(error)))
             } else {
-                fields.append(("caption", Self.jsonString(record.caption ?? "")))
+                fields.append(("caption", jsonQuoted(record.caption ?? "")))
                 fields.append(("logprob", record.logprob.map { Self.number($0) } ?? "null"))
                 fields.append(("ms", record.ms.map { String(format: "%.1f", $0) } ?? "null"))
             }
-            if let overlay = record.overlay { fields.append(("overlay", Self.jsonString(overlay))) }
-            return "{" + fields.map { Self.jsonString($0.0) + ":" + $0.1 }.joined(separator: ",") + "}\n"
+            if let overlay = record.overlay { fields.append(("overlay", jsonQuoted(overlay))) }
+            return "{" + fields.map { jsonQuoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}\n"
         case .csv, .tsv:
             let values = columns.map { column -> String in
                 switch column {
@@ -124,8 +124,6 @@ public struct RecordEncoder: Sendable {
         }
         return out
     }
-
-    static func jsonString(_ text: String) -> String { jsonQuoted(text) }
 }
 
 /// A JSON string literal of `text`, quotes included (the one escaping every JSON writer here uses).

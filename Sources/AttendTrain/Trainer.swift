@@ -86,6 +86,9 @@ public final class Trainer {
     let validation: CaptionDataset?
     private var validationGraph: TrainingGraph?
     private var log: FileHandle?
+    /// When this run started, and the wall time trained by the runs before it (from the checkpoint).
+    private var runStarted = Date()
+    private var secondsBeforeRun = 0.0
 
     /// A fresh run from `model` (its output bias is set to the log unigram frequencies of the training captions),
     /// or a resumed one when `resume` names a checkpoint.
@@ -115,6 +118,7 @@ public final class Trainer {
             }
             model = saved
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
+            secondsBeforeRun = progress.trainingSeconds
         } else {
             setOutputBiasToUnigramLogFrequencies(&model, dataset: train, plan: plan)
         }
@@ -142,27 +146,21 @@ public final class Trainer {
         let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
                                             totalSteps: totalSteps)
         let batches = plan.batchesPerEpoch(train)
-        let started = Date()
-        let secondsBefore = progress.trainingSeconds
-        /// Wall time trained over all runs of this checkpoint.
-        func trainingSeconds() -> Double { secondsBefore + Date().timeIntervalSince(started) }
-        func checkpointNow() throws {
-            progress.trainingSeconds = trainingSeconds()
-            try checkpoint()
-        }
+        runStarted = Date()
+        secondsBeforeRun = progress.trainingSeconds
         var window = (images: 0, start: Date())
         while progress.epoch < settings.epochs {
             while progress.batchInEpoch < batches {
                 if trainingInterruptRequested {
-                    try checkpointNow()
+                    try checkpoint()
                     return .interrupted
                 }
                 if let limit = settings.stopAfterSteps, progress.step >= limit {
-                    try checkpointNow()
+                    try checkpoint()
                     return .stepLimit
                 }
-                if let limit = settings.maxMinutes, Date().timeIntervalSince(started) > limit * 60 {
-                    try checkpointNow()
+                if let limit = settings.maxMinutes, Date().timeIntervalSince(runStarted) > limit * 60 {
+                    try checkpoint()
                     return .timeLimit
                 }
                 let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
@@ -171,7 +169,7 @@ public final class Trainer {
                     // The budget ends mid-epoch at the lowest learning rate: those annealed weights are validated
                     // too, so they can become the best model.
                     _ = try endEpoch()
-                    try checkpointNow()
+                    try checkpoint()
                     return try finish(.budgetSpent)
                 }
                 let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
@@ -201,13 +199,13 @@ public final class Trainer {
                     window = (0, Date())
                 }
                 if settings.checkpointEverySteps > 0 && progress.step % settings.checkpointEverySteps == 0 {
-                    try checkpointNow()
+                    try checkpoint()
                 }
             }
             progress.epoch += 1
             progress.batchInEpoch = 0
             let stop = try endEpoch()
-            try checkpointNow()
+            try checkpoint()
             if stop { return .earlyStopping }
         }
         return try finish(.finished)
@@ -310,9 +308,14 @@ public final class Trainer {
         return (scoreCaptions(predictions: predictions, references: references), samples)
     }
 
-    /// Writes the model and optimizer state to the checkpoint path (atomically), if there is one.
+    /// Wall time trained over all runs of this checkpoint.
+    private func trainingSeconds() -> Double { secondsBeforeRun + Date().timeIntervalSince(runStarted) }
+
+    /// Writes the model and optimizer state (with the time trained so far) to the checkpoint path (atomically),
+    /// if there is one.
     public func checkpoint() throws {
         guard let path = checkpointPath else { return }
+        progress.trainingSeconds = trainingSeconds()
         let model = currentModel()
         try ModelFile.write(model, to: path)
         try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: OptimizerStateFile.path(forModel: path))

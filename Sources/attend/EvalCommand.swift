@@ -11,7 +11,6 @@ import Foundation
 
 // MARK: - The model hook
 
-
 enum EvalError: Error, CustomStringConvertible {
     case modelFailed(String)
     case imageFailed(String)

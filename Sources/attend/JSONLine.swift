@@ -12,13 +12,13 @@ enum JSONValue {
 
     var text: String {
         switch self {
-        case .string(let s): return quoted(s)
+        case .string(let s): return jsonQuoted(s)
         case .int(let n): return String(n)
         case .double(let x): return x.isFinite ? String(x) : "null"
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.map { quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        case .object(let fields): return "{" + fields.map { jsonQuoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }
     }
 }
@@ -28,5 +28,3 @@ struct JSONLine {
     init(_ fields: [(String, JSONValue)]) { self.fields = fields }
     var text: String { JSONValue.object(fields).text }
 }
-
-private func quoted(_ s: String) -> String { jsonQuoted(s) }

@@ -21,6 +21,14 @@ final class TrainingLoopTests: XCTestCase {
         return (Model.random(config: config, vocabulary: vocabulary, seed: 9), dataset)
     }
 
+    /// A fresh folder for one test's checkpoints, removed when the test ends.
+    func temporaryDirectory(_ name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-\(name)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return directory
+    }
+
     static func settings(seed: UInt64 = 1, epochs: Int = 10) -> TrainingSettings {
         var settings = TrainingSettings()
         settings.epochs = epochs
@@ -65,9 +73,7 @@ final class TrainingLoopTests: XCTestCase {
 
     func testResumeContinuesTheCurve() throws {
         let (model, dataset) = Self.tinySetup()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-resume-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try temporaryDirectory("resume")
 
         var straight = Self.settings()
         straight.stopAfterSteps = 5
@@ -106,9 +112,7 @@ final class TrainingLoopTests: XCTestCase {
     /// continues its decay from the time already trained, and a spent budget trains no more steps.
     func testBudgetCountsTheTimeOfEarlierRuns() throws {
         let (model, dataset) = Self.tinySetup()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-budget-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try temporaryDirectory("budget")
         let checkpoint = directory + "/m.attend.last", state = OptimizerStateFile.path(forModel: checkpoint)
 
         var settings = Self.settings()
@@ -153,9 +157,7 @@ final class TrainingLoopTests: XCTestCase {
     /// `keepCheckpoints` keeps the newest N checkpoints' weights beside the checkpoint, named by step.
     func testNewestCheckpointsAreKeptByStep() throws {
         let (model, dataset) = Self.tinySetup()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-keep-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try temporaryDirectory("keep")
         var settings = Self.settings()
         settings.outputPath = directory + "/m.attend"
         settings.checkpointEverySteps = 1
