@@ -88,3 +88,31 @@ public func tanhVector(_ x: UnsafeMutablePointer<Float>, count: Int) {
         x[i] = 1 - 2 / (e + 1)
     }
 }
+
+// MARK: - Vectorised sums
+//
+// Batch norm sums up to B·112·112 values a channel. A Double accumulator in a scalar loop is one dependent
+// add per value; sixteen Float lanes over blocks of 4,096 values, each block's total added in Double, run
+// several times faster and lose nothing a batch statistic notices (a block's relative error ≈ 1e-6).
+
+/// Σ term(i) for i in [0, count), where `lanes(i)` is the vector of terms i…i+15 and `term(i)` one term.
+@inlinable @inline(__always)
+public func blockSum(count: Int, lanes: (Int) -> SIMD16<Float>, term: (Int) -> Float) -> Double {
+    var total = 0.0, start = 0
+    while start < count {
+        let end = min(count, start + 4096)
+        var accumulator = SIMD16<Float>(), i = start
+        while i + 16 <= end { accumulator += lanes(i); i += 16 }
+        var tail: Float = 0
+        while i < end { tail += term(i); i += 1 }
+        total += Double(accumulator.sum() + tail)
+        start = end
+    }
+    return total
+}
+
+/// The 16 values at x[i…i+15].
+@inlinable @inline(__always)
+public func load16(_ x: UnsafePointer<Float>, _ i: Int) -> SIMD16<Float> {
+    UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+}

@@ -57,21 +57,25 @@ public func im2col3x3(input: UnsafePointer<Float>, channels: Int, batch: Int, he
     } }
 }
 
-/// The adjoint of `im2col3x3`: adds every column entry back onto the input position it came from.
+/// The adjoint of `im2col3x3`: adds every column entry back onto the input position it came from, for the
+/// n = `imageCount` images starting at `firstImage` (default: all B), whose columns (C·9, n·Ho·Wo) it reads.
 /// `inputGradient` (C, B, H, W) is accumulated into, not overwritten.
 public func col2im3x3(columns: UnsafePointer<Float>, channels: Int, batch: Int, height: Int, width: Int,
-                      stride: Int, inputGradient: UnsafeMutablePointer<Float>) {
+                      stride: Int, inputGradient: UnsafeMutablePointer<Float>,
+                      firstImage: Int = 0, imageCount: Int? = nil) {
+    let imageCount = imageCount ?? batch
+    precondition(firstImage >= 0 && firstImage + imageCount <= batch, "image range outside the batch")
     let outHeight = convOutputSize(height, stride: stride)
     let outWidth = convOutputSize(width, stride: stride)
-    let columnCount = batch * outHeight * outWidth
+    let columnCount = imageCount * outHeight * outWidth
     // Each channel's taps land only in that channel's planes: channels split over the workers.
     parallelFor(channels) { channelRange in for c in channelRange {
         for ky in 0..<3 {
             for kx in 0..<3 {
                 let row = columns + ((c * 3 + ky) * 3 + kx) * columnCount
-                for b in 0..<batch {
-                    let plane = inputGradient + (c * batch + b) * height * width
-                    let rowImage = row + b * outHeight * outWidth
+                for j in 0..<imageCount {
+                    let plane = inputGradient + (c * batch + firstImage + j) * height * width
+                    let rowImage = row + j * outHeight * outWidth
                     for oy in 0..<outHeight {
                         let iy = oy * stride + ky - 1
                         if iy < 0 || iy >= height { continue }
@@ -80,7 +84,12 @@ public func col2im3x3(columns: UnsafePointer<Float>, channels: Int, batch: Int, 
                         let first = kx == 0 ? 1 : 0
                         let last = min(outWidth - 1, (width - kx) / stride)
                         if first > last { continue }
-                        for ox in first...last { target[ox * stride + kx - 1] += source[ox] }
+                        if stride == 1 {   // contiguous: a loop the compiler vectorises
+                            let shifted = target + kx - 1
+                            for ox in first...last { shifted[ox] += source[ox] }
+                        } else {
+                            for ox in first...last { target[ox * stride + kx - 1] += source[ox] }
+                        }
                     }
                 }
             }

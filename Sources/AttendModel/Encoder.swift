@@ -48,23 +48,11 @@ public final class InferenceEncoder {
             current.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { out in
                     columns.withUnsafeMutableBufferPointer { cols in
-                        var first = 0
-                        while first < batch {
-                            let count = min(chunk, batch - first)
-                            im2col3x3(input: input.baseAddress!, channels: inChannels, batch: batch, height: side,
-                                      width: side, stride: stride, columns: cols.baseAddress!,
-                                      firstImage: first, imageCount: count)
-                            // out[:, first…first+count) (Cout, count·positions), row stride B·positions
-                            gemm(m: outChannels, n: count * positions, k: inChannels * 9,
-                                 a: weights[stage], b: cols.baseAddress!,
-                                 c: out.baseAddress! + first * positions, ldc: batch * positions)
-                            first += count
-                        }
-                    }
-                    let n = batch * positions
-                    for o in 0..<outChannels {
-                        let row = out.baseAddress! + o * n, bias = biases[stage][o]
-                        for j in 0..<n { row[j] = max(row[j] + bias, 0) }   // folded BN bias, then ReLU
+                        // Folded batch-norm bias, then ReLU.
+                        convolutionForward(output: out.baseAddress!, columns: cols.baseAddress!, input: input.baseAddress!,
+                                           weight: weights[stage], bias: biases[stage], relu: true,
+                                           inChannels: inChannels, outChannels: outChannels, batch: batch,
+                                           height: side, width: side, stride: stride, imagesPerChunk: chunk)
                     }
                 }
             }

@@ -85,19 +85,17 @@ public final class TrainingGraph {
 
     // Encoder caches, one entry per stage.
     var stageSides: [(input: Int, output: Int, pooled: Int)] = []
+    var imagesPerChunk: [Int] = []                        // a convolution's images per im2col chunk
     let imagesBuffer: UnsafeMutablePointer<Float>         // (3, B, S, S)
     var convOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) batch-norm input
-    var reluOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) after BN and ReLU
-    var pooled: [UnsafeMutablePointer<Float>?] = []       // (Cout, B, Ho/2, Wo/2)
-    var argmax: [UnsafeMutablePointer<Int32>?] = []       // (Cout, B, Ho/2, Wo/2)
+    var stageOutput: [UnsafeMutablePointer<Float>] = []   // (Cout, B, Ho/2, Wo/2) pooled, or (Cout, B, Ho, Wo)
+    var argmax: [UnsafeMutablePointer<Int32>?] = []       // (Cout, B, Ho/2, Wo/2) with a pool
     var bnMean: [UnsafeMutablePointer<Float>] = []        // (Cout)
     var bnInverseStd: [UnsafeMutablePointer<Float>] = []  // (Cout)
-    let columns: UnsafeMutablePointer<Float>              // (Cin·9, B·Ho·Wo), the largest stage
+    let columns: UnsafeMutablePointer<Float>              // (Cin·9, n·Ho·Wo), the largest stage's chunk
     let columnsGradient: UnsafeMutablePointer<Float>      // same
     var stageOutputGradient: [UnsafeMutablePointer<Float>] = []  // each stage output's gradient
-    let reluGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
-    let bnGradient: UnsafeMutablePointer<Float>           // same: ∂/∂(batch-norm output)
-    let convGradient: UnsafeMutablePointer<Float>         // same
+    let convGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
 
     // Per-image decoder state.
     let annotations: UnsafeMutablePointer<Float>          // (B, L, D)
@@ -191,17 +189,13 @@ public final class TrainingGraph {
             let outSide = convOutputSize(side, stride: config.strides[stage])
             let pooledSide = config.poolAfter[stage] ? outSide / 2 : outSide
             stageSides.append((side, outSide, pooledSide))
-            largestColumns = max(largestColumns, inChannels * 9 * B * outSide * outSide)
+            let chunk = min(B, convolutionImagesPerChunk(inChannels: inChannels, outputPositions: outSide * outSide))
+            imagesPerChunk.append(chunk)
+            largestColumns = max(largestColumns, inChannels * 9 * chunk * outSide * outSide)
             largestStage = max(largestStage, outChannels * B * outSide * outSide)
             convOutput.append(floats(outChannels * B * outSide * outSide))
-            reluOutput.append(floats(outChannels * B * outSide * outSide))
-            if config.poolAfter[stage] {
-                pooled.append(floats(outChannels * B * pooledSide * pooledSide))
-                argmax.append(integers(outChannels * B * pooledSide * pooledSide))
-            } else {
-                pooled.append(nil)
-                argmax.append(nil)
-            }
+            stageOutput.append(floats(outChannels * B * pooledSide * pooledSide))
+            argmax.append(config.poolAfter[stage] ? integers(outChannels * B * pooledSide * pooledSide) : nil)
             bnMean.append(floats(outChannels))
             bnInverseStd.append(floats(outChannels))
             stageOutputGradient.append(floats(outChannels * B * pooledSide * pooledSide))
@@ -210,8 +204,6 @@ public final class TrainingGraph {
         }
         columns = floats(largestColumns)
         columnsGradient = floats(largestColumns)
-        reluGradient = floats(largestStage)
-        bnGradient = floats(largestStage)
         convGradient = floats(largestStage)
 
         annotations = floats(B * L * D)

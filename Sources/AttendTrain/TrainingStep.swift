@@ -29,26 +29,18 @@ extension TrainingGraph {
         var input = UnsafePointer(imagesBuffer), inChannels = 3
         for stage in 0..<config.channels.count {
             let spec = layout.stages[stage], outChannels = config.channels[stage], sides = stageSides[stage]
-            let count = B * sides.output * sides.output
             convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
                                bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
-                               height: sides.input, width: sides.input, stride: config.strides[stage])
-            if training {
-                batchNormForwardTraining(output: reluOutput[stage], mean: bnMean[stage], inverseStd: bnInverseStd[stage],
-                                         input: convOutput[stage], scale: weight(spec.bnScale), shift: weight(spec.bnShift),
-                                         runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
-                                         channels: outChannels, count: count)
-            } else {   // validation: running statistics, as inference uses them; no backward follows
-                batchNormForwardInference(output: reluOutput[stage], input: convOutput[stage], scale: weight(spec.bnScale),
-                                          shift: weight(spec.bnShift), runningMean: weight(spec.bnRunningMean),
-                                          runningVar: weight(spec.bnRunningVar), channels: outChannels, count: count)
-            }
-            reluForward(reluOutput[stage], count: outChannels * count)
-            if let pooledOutput = pooled[stage] {
-                maxPoolForward(output: pooledOutput, argmax: argmax[stage], input: reluOutput[stage],
-                               planes: outChannels * B, height: sides.output, width: sides.output)
-            }
-            input = UnsafePointer(pooled[stage] ?? reluOutput[stage])
+                               height: sides.input, width: sides.input, stride: config.strides[stage],
+                               imagesPerChunk: imagesPerChunk[stage])
+            // Validation normalises by the running statistics, as inference does; no backward follows.
+            batchNormReLUPoolForward(output: stageOutput[stage], argmax: argmax[stage], mean: bnMean[stage],
+                                     inverseStd: bnInverseStd[stage], input: convOutput[stage],
+                                     scale: weight(spec.bnScale), shift: weight(spec.bnShift),
+                                     runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
+                                     batchStatistics: training, channels: outChannels, batch: B,
+                                     height: sides.output, width: sides.output, pool: config.poolAfter[stage])
+            input = UnsafePointer(stageOutput[stage])
             inChannels = outChannels
         }
         channelMajorToRows(annotations, features: input, channels: D, batch: B, locations: L)
@@ -196,23 +188,13 @@ extension TrainingGraph {
         for stage in stride(from: lastStage, through: 0, by: -1) {
             let spec = layout.stages[stage], outChannels = config.channels[stage], sides = stageSides[stage]
             let inChannels = stage == 0 ? 3 : config.channels[stage - 1]
-            let count = B * sides.output * sides.output
-            reluGradient.update(repeating: 0, count: outChannels * count)
-            if pooled[stage] != nil {
-                maxPoolBackward(inputGradient: reluGradient, outputGradient: stageOutputGradient[stage],
-                                argmax: argmax[stage]!, planes: outChannels * B, height: sides.output, width: sides.output)
-            } else {
-                reluGradient.update(from: stageOutputGradient[stage], count: outChannels * count)
-            }
-            bnGradient.update(repeating: 0, count: outChannels * count)
-            reluBackward(inputGradient: bnGradient, outputGradient: reluGradient, output: reluOutput[stage],
-                         count: outChannels * count)
-            convGradient.update(repeating: 0, count: outChannels * count)
-            batchNormBackward(inputGradient: convGradient, scaleGradient: gradient(spec.bnScale),
-                              shiftGradient: gradient(spec.bnShift), outputGradient: bnGradient,
-                              input: convOutput[stage], mean: bnMean[stage], inverseStd: bnInverseStd[stage],
-                              scale: weight(spec.bnScale), channels: outChannels, count: count)
-            let stageInput = stage == 0 ? UnsafePointer(imagesBuffer) : UnsafePointer(pooled[stage - 1] ?? reluOutput[stage - 1])
+            batchNormReLUPoolBackward(inputGradient: convGradient, scaleGradient: gradient(spec.bnScale),
+                                      shiftGradient: gradient(spec.bnShift), outputGradient: stageOutputGradient[stage],
+                                      output: stageOutput[stage], argmax: argmax[stage], input: convOutput[stage],
+                                      mean: bnMean[stage], inverseStd: bnInverseStd[stage], scale: weight(spec.bnScale),
+                                      channels: outChannels, batch: B, height: sides.output, width: sides.output,
+                                      pool: config.poolAfter[stage])
+            let stageInput = UnsafePointer(stage == 0 ? imagesBuffer : stageOutput[stage - 1])
             var inputGradient: UnsafeMutablePointer<Float>? = nil
             if stage > 0 {
                 inputGradient = stageOutputGradient[stage - 1]
@@ -222,7 +204,7 @@ extension TrainingGraph {
                                 columns: columns, columnsGradient: columnsGradient, outputGradient: convGradient,
                                 input: stageInput, weight: weight(spec.convWeight), inChannels: inChannels,
                                 outChannels: outChannels, batch: B, height: sides.input, width: sides.input,
-                                stride: config.strides[stage])
+                                stride: config.strides[stage], imagesPerChunk: imagesPerChunk[stage])
         }
         lap(&clock, "encoder backward")
     }

@@ -3,32 +3,44 @@ import Foundation
 
 // MARK: - Batch normalisation over (C, N) activations
 //
-// Activations are (C, B, H, W), so each channel's N = B·H·W values are contiguous.
+// Activations are (C, B, H, W), so each channel's N = B·H·W values are contiguous. Training runs batch norm
+// fused with the ReLU and max-pool after it (BatchNormReLUPool.swift); these are the layer on its own, the
+// definition the fused one is tested against. Inference folds it into the convolution (`foldBatchNorm`).
 
 public let batchNormEpsilon: Float = 1e-5
 
 /// Training mode: normalises each channel by its batch statistics.
-/// output (C, N) = scale · (input − mean) · inverseStd + shift; writes mean (C) and inverseStd (C) for the
-/// backward pass and folds the batch statistics into the running averages with `momentum` (PyTorch's 0.1,
-/// unbiased variance).
+/// output (C, N) = scale · (input − mean) · inverseStd + shift, with the statistics of `batchNormStatistics`.
 public func batchNormForwardTraining(output: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                      inverseStd: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                      scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
                                      runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                      channels: Int, count: Int, momentum: Float = 0.1) {
+    batchNormStatistics(mean: mean, inverseStd: inverseStd, runningMean: runningMean, runningVar: runningVar,
+                        input: input, channels: channels, count: count, momentum: momentum)
     parallelFor(channels) { channelRange in for c in channelRange {
         let x = input + c * count, y = output + c * count
-        var sum = 0.0
-        for i in 0..<count { sum += Double(x[i]) }
-        let mu = sum / Double(count)
-        var squares = 0.0
-        for i in 0..<count { let d = Double(x[i]) - mu; squares += d * d }
-        let variance = squares / Double(count)
-        let inv = Float(1 / (variance + Double(batchNormEpsilon)).squareRoot())
-        mean[c] = Float(mu)
-        inverseStd[c] = inv
-        let a = scale[c] * inv, b = shift[c] - Float(mu) * a
+        let a = scale[c] * inverseStd[c], b = shift[c] - mean[c] * a
         for i in 0..<count { y[i] = x[i] * a + b }
+    } }
+}
+
+/// The batch statistics of input (C, N): writes mean (C) and inverseStd (C) = 1/√(biased variance + ε) for the
+/// forward and backward passes, and folds them into the running averages with `momentum` (PyTorch's 0.1,
+/// unbiased variance). Vectorised block sums in Double (`blockSum`): a channel holds up to B·112·112 values.
+public func batchNormStatistics(mean: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>,
+                                runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
+                                input: UnsafePointer<Float>, channels: Int, count: Int, momentum: Float = 0.1) {
+    parallelFor(channels) { channelRange in for c in channelRange {
+        let x = input + c * count
+        let mu = blockSum(count: count, lanes: { load16(x, $0) }, term: { x[$0] }) / Double(count)
+        // The second pass about the mean: no cancellation where the mean dwarfs the spread.
+        let center = Float(mu), centers = SIMD16<Float>(repeating: center)
+        let squares = blockSum(count: count, lanes: { let d = load16(x, $0) - centers; return d * d },
+                               term: { let d = x[$0] - center; return d * d })
+        let variance = squares / Double(count)
+        mean[c] = Float(mu)
+        inverseStd[c] = Float(1 / (variance + Double(batchNormEpsilon)).squareRoot())
         let unbiased = count > 1 ? variance * Double(count) / Double(count - 1) : variance
         runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mu)
         runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(unbiased)
@@ -77,16 +89,4 @@ public func batchNormBackward(inputGradient: UnsafeMutablePointer<Float>, scaleG
             dx[i] += factor * (n * dy[i] - meanGradient - normalised * normalisedGradient)
         }
     } }
-}
-
-/// Evaluation mode with running statistics: output (C, N) = scale · (input − runningMean) / √(runningVar + ε) + shift.
-public func batchNormForwardInference(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                                      scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
-                                      runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
-                                      channels: Int, count: Int) {
-    for c in 0..<channels {
-        let x = input + c * count, y = output + c * count
-        let a = scale[c] / (runningVar[c] + batchNormEpsilon).squareRoot(), b = shift[c] - runningMean[c] * a
-        for i in 0..<count { y[i] = x[i] * a + b }
-    }
 }

@@ -5,21 +5,44 @@ import AttendMath
 // Layout (C, B, H, W) for activations; weights (Cout, Cin, 3, 3) = (Cout, Cin·9) row-major, the order
 // im2col unrolls the patches in. One matrix product covers the whole batch.
 
-/// output (Cout, B, Ho, Wo) = weight (Cout, Cin·9) · columns + bias.
-/// `columns` (Cin·9, B·Ho·Wo) is scratch the caller owns; training keeps it for the backward pass.
+/// Images whose unrolled patches (Cin·9, n·Ho·Wo) fit a cache-sized budget (at least one). A convolution works
+/// through its batch in chunks of this many images so that im2col's columns are read back by the matrix
+/// product from cache: at batch 32 the first 112×112 stage's whole-batch columns would be 462 MB, written and
+/// read from memory twice a step.
+public func convolutionImagesPerChunk(inChannels: Int, outputPositions: Int, budgetFloats: Int = 1 << 21) -> Int {
+    max(1, budgetFloats / max(1, inChannels * 9 * outputPositions))
+}
+
+/// output (Cout, B, Ho, Wo) = weight (Cout, Cin·9) · im2col(input) + bias, then max(·, 0) when `relu`.
+/// `columns` (Cin·9, n·Ho·Wo) is scratch the caller owns for n = `imagesPerChunk` images (default: the whole batch).
 public func convolutionForward(output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
                                input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               inChannels: Int, outChannels: Int, batch: Int, height: Int, width: Int, stride: Int) {
-    let positions = batch * convOutputSize(height, stride: stride) * convOutputSize(width, stride: stride)
-    im2col3x3(input: input, channels: inChannels, batch: batch, height: height, width: width, stride: stride,
-              columns: columns)
-    gemm(m: outChannels, n: positions, k: inChannels * 9, a: weight, b: columns, c: output)
-    if let bias {
-        for o in 0..<outChannels {
+                               relu: Bool = false, inChannels: Int, outChannels: Int, batch: Int, height: Int,
+                               width: Int, stride: Int, imagesPerChunk: Int? = nil) {
+    let plane = convOutputSize(height, stride: stride) * convOutputSize(width, stride: stride)
+    let positions = batch * plane
+    let chunk = min(batch, imagesPerChunk ?? batch)
+    precondition(chunk >= 1, "a chunk holds at least one image")
+    var first = 0
+    while first < batch {
+        let count = min(chunk, batch - first)
+        im2col3x3(input: input, channels: inChannels, batch: batch, height: height, width: width, stride: stride,
+                  columns: columns, firstImage: first, imageCount: count)
+        // output[:, first·plane …) (Cout, count·plane), row stride B·plane
+        gemm(m: outChannels, n: count * plane, k: inChannels * 9, a: weight, b: columns,
+             c: output + first * plane, ldc: positions)
+        first += count
+    }
+    if bias != nil || relu {
+        parallelFor(outChannels) { channelRange in for o in channelRange {
             let row = output + o * positions
-            let value = bias[o]
-            for j in 0..<positions { row[j] += value }
-        }
+            let value = bias?[o] ?? 0
+            if relu {
+                for j in 0..<positions { row[j] = max(row[j] + value, 0) }
+            } else {
+                for j in 0..<positions { row[j] += value }
+            }
+        } }
     }
 }
 
@@ -51,23 +74,41 @@ public func convolutionForwardNaive(output: UnsafeMutablePointer<Float>, input: 
     }
 }
 
-/// Backward of `convolutionForward` (bias-free or not), adding into the gradients:
+/// Backward of `convolutionForward` without ReLU (bias-free or not), adding into the gradients:
 /// weightGradient (Cout, Cin·9) += outputGradient (Cout, B·Ho·Wo) · columnsᵀ, biasGradient (Cout) += row sums,
 /// inputGradient (Cin, B, H, W) += col2im(weightᵀ · outputGradient).
-/// The columns are recomputed from `input` into `columns` (Cin·9, B·Ho·Wo), scratch the caller owns, so
-/// training need not keep every stage's unrolled patches; `columnsGradient` is scratch of the same size.
-/// A nil inputGradient (the first stage: nobody needs the picture's gradient) skips that product.
+/// The columns are recomputed from `input`, `imagesPerChunk` images at a time, into `columns` (Cin·9, n·Ho·Wo),
+/// scratch the caller owns, so training need not keep every stage's unrolled patches; `columnsGradient` is
+/// scratch of the same size. A nil inputGradient (the first stage: nobody needs the picture's gradient) skips
+/// that product.
 public func convolutionBackward(inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>,
                                 biasGradient: UnsafeMutablePointer<Float>?, columns: UnsafeMutablePointer<Float>,
                                 columnsGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
                                 input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                inChannels: Int, outChannels: Int, batch: Int, height: Int, width: Int, stride: Int) {
-    let positions = batch * convOutputSize(height, stride: stride) * convOutputSize(width, stride: stride)
+                                inChannels: Int, outChannels: Int, batch: Int, height: Int, width: Int, stride: Int,
+                                imagesPerChunk: Int? = nil) {
+    let plane = convOutputSize(height, stride: stride) * convOutputSize(width, stride: stride)
+    let positions = batch * plane
     let K = inChannels * 9
-    im2col3x3(input: input, channels: inChannels, batch: batch, height: height, width: width, stride: stride,
-              columns: columns)
-    gemm(transposeB: true, m: outChannels, n: K, k: positions, a: outputGradient, b: columns,
-         beta: 1, c: weightGradient)
+    let chunk = min(batch, imagesPerChunk ?? batch)
+    precondition(chunk >= 1, "a chunk holds at least one image")
+    var first = 0
+    while first < batch {
+        let count = min(chunk, batch - first)
+        im2col3x3(input: input, channels: inChannels, batch: batch, height: height, width: width, stride: stride,
+                  columns: columns, firstImage: first, imageCount: count)
+        // outputGradient[:, first·plane …) (Cout, count·plane), row stride B·plane
+        let chunkGradient = outputGradient + first * plane
+        gemm(transposeB: true, m: outChannels, n: K, k: count * plane, a: chunkGradient, lda: positions,
+             b: columns, beta: 1, c: weightGradient)
+        if let inputGradient {
+            gemm(transposeA: true, m: K, n: count * plane, k: outChannels, a: weight, b: chunkGradient, ldb: positions,
+                 c: columnsGradient)
+            col2im3x3(columns: columnsGradient, channels: inChannels, batch: batch, height: height, width: width,
+                      stride: stride, inputGradient: inputGradient, firstImage: first, imageCount: count)
+        }
+        first += count
+    }
     if let biasGradient {
         for o in 0..<outChannels {
             let row = outputGradient + o * positions
@@ -75,11 +116,5 @@ public func convolutionBackward(inputGradient: UnsafeMutablePointer<Float>?, wei
             for j in 0..<positions { sum += row[j] }
             biasGradient[o] += sum
         }
-    }
-    if let inputGradient {
-        gemm(transposeA: true, m: K, n: positions, k: outChannels, a: weight, b: outputGradient,
-             c: columnsGradient)
-        col2im3x3(columns: columnsGradient, channels: inChannels, batch: batch, height: height, width: width,
-                  stride: stride, inputGradient: inputGradient)
     }
 }

@@ -1,6 +1,9 @@
 import AttendMath
 
 // MARK: - 2×2 max-pool, stride 2
+//
+// Inference pools with `maxPoolForward`; training runs the pool fused with the batch norm and ReLU before it
+// (BatchNormReLUPool.swift), checked against these.
 
 /// output (P, H/2, W/2) = the maximum of each 2×2 block of input (P, H, W), for P = C·B planes.
 /// `argmax` (P, H/2, W/2), when given, receives the winning input index within its plane, for the backward

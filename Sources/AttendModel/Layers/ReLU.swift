@@ -1,6 +1,8 @@
 import AttendMath
 
 // MARK: - ReLU
+//
+// Training runs it fused with the batch norm before it (BatchNormReLUPool.swift); this is its definition.
 
 /// x = max(x, 0), in place over `count` values.
 public func reluForward(_ x: UnsafeMutablePointer<Float>, count: Int) {
