@@ -11,8 +11,6 @@ public final class InferenceEncoder {
     /// Folded weights (Cout, Cin·9) and biases (Cout), one pair per stage.
     private let weights: [[Float]]
     private let biases: [[Float]]
-    /// At most this many images share one im2col buffer; bounds memory for big batches.
-    public var imagesPerChunk = 8
 
     public init(model: Model) {
         config = model.config
@@ -43,8 +41,8 @@ public final class InferenceEncoder {
             let outSide = convOutputSize(side, stride: stride)
             let positions = outSide * outSide
             var output = [Float](repeating: 0, count: outChannels * batch * positions)
-            let chunk = min(batch, imagesPerChunk)
-            var columns = [Float](repeating: 0, count: inChannels * 9 * chunk * positions)
+            let chunkRows = min(batch * outSide, convolutionRowsPerChunk(inChannels: inChannels, outputWidth: outSide))
+            var columns = [Float](repeating: 0, count: inChannels * 9 * chunkRows * outSide)
             current.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { out in
                     columns.withUnsafeMutableBufferPointer { cols in
@@ -52,7 +50,7 @@ public final class InferenceEncoder {
                         convolutionForward(output: out.baseAddress!, columns: cols.baseAddress!, input: input.baseAddress!,
                                            weight: weights[stage], bias: biases[stage], relu: true,
                                            inChannels: inChannels, outChannels: outChannels, batch: batch,
-                                           height: side, width: side, stride: stride, imagesPerChunk: chunk)
+                                           height: side, width: side, stride: stride, rowsPerChunk: chunkRows)
                     }
                 }
             }

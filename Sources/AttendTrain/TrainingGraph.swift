@@ -85,14 +85,14 @@ public final class TrainingGraph {
 
     // Encoder caches, one entry per stage.
     var stageSides: [(input: Int, output: Int, pooled: Int)] = []
-    var imagesPerChunk: [Int] = []                        // a convolution's images per im2col chunk
+    var rowsPerChunk: [Int] = []                          // a convolution's output rows per im2col chunk
     let imagesBuffer: UnsafeMutablePointer<Float>         // (3, B, S, S)
     var convOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) batch-norm input
     var stageOutput: [UnsafeMutablePointer<Float>] = []   // (Cout, B, Ho/2, Wo/2) pooled, or (Cout, B, Ho, Wo)
     var argmax: [UnsafeMutablePointer<Int32>?] = []       // (Cout, B, Ho/2, Wo/2) with a pool
     var bnMean: [UnsafeMutablePointer<Float>] = []        // (Cout)
     var bnInverseStd: [UnsafeMutablePointer<Float>] = []  // (Cout)
-    let columns: UnsafeMutablePointer<Float>              // (Cin·9, n·Ho·Wo), the largest stage's chunk
+    let columns: UnsafeMutablePointer<Float>              // (Cin·9, n·Wo), the largest stage's chunk of n rows
     let columnsGradient: UnsafeMutablePointer<Float>      // same
     var stageOutputGradient: [UnsafeMutablePointer<Float>] = []  // each stage output's gradient
     let convGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
@@ -189,9 +189,9 @@ public final class TrainingGraph {
             let outSide = convOutputSize(side, stride: config.strides[stage])
             let pooledSide = config.poolAfter[stage] ? outSide / 2 : outSide
             stageSides.append((side, outSide, pooledSide))
-            let chunk = min(B, convolutionImagesPerChunk(inChannels: inChannels, outputPositions: outSide * outSide))
-            imagesPerChunk.append(chunk)
-            largestColumns = max(largestColumns, inChannels * 9 * chunk * outSide * outSide)
+            let chunkRows = min(B * outSide, convolutionRowsPerChunk(inChannels: inChannels, outputWidth: outSide))
+            rowsPerChunk.append(chunkRows)
+            largestColumns = max(largestColumns, inChannels * 9 * chunkRows * outSide)
             largestStage = max(largestStage, outChannels * B * outSide * outSide)
             convOutput.append(floats(outChannels * B * outSide * outSide))
             stageOutput.append(floats(outChannels * B * pooledSide * pooledSide))

@@ -32,7 +32,7 @@ extension TrainingGraph {
             convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
                                bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
                                height: sides.input, width: sides.input, stride: config.strides[stage],
-                               imagesPerChunk: imagesPerChunk[stage])
+                               rowsPerChunk: rowsPerChunk[stage])
             // Validation normalises by the running statistics, as inference does; no backward follows.
             batchNormReLUPoolForward(output: stageOutput[stage], argmax: argmax[stage], mean: bnMean[stage],
                                      inverseStd: bnInverseStd[stage], input: convOutput[stage],
@@ -204,7 +204,7 @@ extension TrainingGraph {
                                 columns: columns, columnsGradient: columnsGradient, outputGradient: convGradient,
                                 input: stageInput, weight: weight(spec.convWeight), inChannels: inChannels,
                                 outChannels: outChannels, batch: B, height: sides.input, width: sides.input,
-                                stride: config.strides[stage], imagesPerChunk: imagesPerChunk[stage])
+                                stride: config.strides[stage], rowsPerChunk: rowsPerChunk[stage])
         }
         lap(&clock, "encoder backward")
     }

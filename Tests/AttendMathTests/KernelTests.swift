@@ -44,18 +44,39 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    func testIm2colChunkEqualsTheSliceOfTheWholeBatch() {
+    func testRowBandsEqualTheSlicesOfTheWholeBatch() {
+        // im2col of a band of output rows is the band's slice of the whole batch's columns, and col2im over
+        // consecutive bands adds up to col2im of the whole: bands inside an image, across images, at the edges.
         var seed: UInt64 = 4
         let (c, b, h, w) = (2, 4, 5, 6)
-        let x = randomArray(c * b * h * w, seed: &seed)
-        var whole = [Float](repeating: 0, count: c * 9 * b * h * w)
-        im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: 1, columns: &whole)
-        var chunk = [Float](repeating: 0, count: c * 9 * 2 * h * w)
-        im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: 1, columns: &chunk,
-                  firstImage: 1, imageCount: 2)
-        for row in 0..<(c * 9) {
-            XCTAssertEqual(Array(chunk[(row * 2 * h * w)..<((row + 1) * 2 * h * w)]),
-                           Array(whole[(row * b * h * w + h * w)..<(row * b * h * w + 3 * h * w)]))
+        for stride in [1, 2] {
+            let (ho, wo) = ((h - 1) / stride + 1, (w - 1) / stride + 1)
+            let x = randomArray(c * b * h * w, seed: &seed), y = randomArray(c * 9 * b * ho * wo, seed: &seed)
+            var whole = [Float](repeating: .nan, count: c * 9 * b * ho * wo)
+            im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: stride, columns: &whole)
+            var wholeBack = [Float](repeating: 0, count: x.count)
+            col2im3x3(columns: y, channels: c, batch: b, height: h, width: w, stride: stride, inputGradient: &wholeBack)
+            for bandRows in [1, 2, ho + 1, 7] {
+                var bandsBack = [Float](repeating: 0, count: x.count)
+                var first = 0
+                while first < b * ho {
+                    let rows = first..<min(b * ho, first + bandRows), n = rows.count * wo
+                    var band = [Float](repeating: .nan, count: c * 9 * n)
+                    im2col3x3(input: x, channels: c, batch: b, height: h, width: w, stride: stride, columns: &band,
+                              outputRows: rows)
+                    var bandY = [Float](repeating: 0, count: c * 9 * n)
+                    for tap in 0..<(c * 9) {
+                        let slice = (tap * b * ho * wo + first * wo)..<(tap * b * ho * wo + first * wo + n)
+                        XCTAssertEqual(Array(band[(tap * n)..<((tap + 1) * n)]), Array(whole[slice]),
+                                       "stride \(stride), rows \(rows), tap \(tap)")
+                        bandY.replaceSubrange((tap * n)..<((tap + 1) * n), with: y[slice])
+                    }
+                    col2im3x3(columns: bandY, channels: c, batch: b, height: h, width: w, stride: stride,
+                              inputGradient: &bandsBack, outputRows: rows)
+                    first = rows.upperBound
+                }
+                for (u, v) in zip(bandsBack, wholeBack) { XCTAssertEqual(u, v, accuracy: 1e-5) }
+            }
         }
     }
 

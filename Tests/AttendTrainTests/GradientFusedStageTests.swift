@@ -130,23 +130,23 @@ final class GradientFusedStageTests: XCTestCase {
             let bias = randomValues(Cout, seed: 52), p = randomValues(Cout * positions, seed: 53)
             func run(_ chunk: Int) -> (output: [Float], dx: [Float], dw: [Float]) {
                 var output = [Float](repeating: .nan, count: Cout * positions)
-                var columns = [Float](repeating: .nan, count: Cin * 9 * chunk * outSide * outSide), dColumns = columns
+                var columns = [Float](repeating: .nan, count: Cin * 9 * chunk * outSide), dColumns = columns
                 convolutionForward(output: &output, columns: &columns, input: x, weight: w, bias: bias, relu: true,
                                    inChannels: Cin, outChannels: Cout, batch: batch, height: side, width: side,
-                                   stride: stride, imagesPerChunk: chunk)
+                                   stride: stride, rowsPerChunk: chunk)
                 var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: w.count)
                 convolutionBackward(inputGradient: &dx, weightGradient: &dw, biasGradient: nil, columns: &columns,
                                     columnsGradient: &dColumns, outputGradient: p, input: x, weight: w,
                                     inChannels: Cin, outChannels: Cout, batch: batch, height: side, width: side,
-                                    stride: stride, imagesPerChunk: chunk)
+                                    stride: stride, rowsPerChunk: chunk)
                 return (output, dx, dw)
             }
             var naive = [Float](repeating: 0, count: Cout * positions)
             convolutionForwardNaive(output: &naive, input: x, weight: w, bias: bias, inChannels: Cin, outChannels: Cout,
                                     batch: batch, height: side, width: side, stride: stride)
-            let whole = run(batch)
+            let whole = run(batch * outSide)
             for (u, v) in zip(whole.output, naive) { XCTAssertEqual(u, max(v, 0), accuracy: 1e-4, "conv + ReLU") }
-            for chunk in [1, 2, 3] {   // 2 and 3 leave a short last chunk
+            for chunk in [1, 2, 4, 7] {   // rows of Wo: bands within an image, across images, a short last one
                 let chunked = run(chunk)
                 for (name, a, b) in [("output", chunked.output, whole.output), ("input gradient", chunked.dx, whole.dx),
                                      ("weight gradient", chunked.dw, whole.dw)] {
