@@ -54,20 +54,21 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
     let (L, D, A, H) = (locations, featureSize, attentionSize, hiddenSize)
     linearForward(output: hiddenProjection, input: hidden, weight: weights.hiddenWeight, bias: weights.hiddenBias,
                   rows: rows, inFeatures: H, outFeatures: A)
-    for b in 0..<rows {
+    // The (B, L, A) element-wise work, split over the workers by rows: each row writes only its own slices.
+    parallelFor(rows) { rowRange in for b in rowRange {
         let hp = hiddenProjection + b * A
         let rowProjected = projected + sourceImage(b, sourceRow) * L * A, rowActivations = activations + b * L * A
         for i in 0..<L {
             let p = rowProjected + i * A, act = rowActivations + i * A
             for j in 0..<A { act[j] = p[j] + hp[j] }
         }
+        tanhVector(rowActivations, count: L * A)
         var betaLogit = weights.betaBias[0]
         let h = hidden + b * H
         for j in 0..<H { betaLogit += h[j] * weights.betaWeight[j] }
         gate[b] = sigmoid(betaLogit)
-    }
-    // Whole-batch products: tanh over (B·L, A), then scores (B·L) = activations · w + b in one gemv.
-    tanhVector(activations, count: rows * L * A)
+    } }
+    // Whole-batch product: scores (B·L) = activations · w + b in one gemv.
     gemv(m: rows * L, n: A, a: activations, x: weights.scoreWeight, y: alpha)
     let scoreBias = weights.scoreBias[0]
     for i in 0..<(rows * L) { alpha[i] += scoreBias }
@@ -190,21 +191,26 @@ public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
     gradients.scoreBias[0] += scoreBiasGradient
     // e = act · w + b over (B·L, A);  act = tanh(pre)
     gemv(transposeA: true, m: rows * L, n: A, a: activations, x: scoreGradient, beta: 1, y: gradients.scoreWeight)
-    for r in 0..<(rows * L) {
-        let de = scoreGradient[r], act = activations + r * A, dpre = preGradient + r * A
-        for j in 0..<A { dpre[j] = de * weights.scoreWeight[j] * (1 - act[j] * act[j]) }
-    }
-    // pre = projected_image + W_h h + b: sum over locations for h, over the image's rows for projected.
+    // pre = projected_image + W_h h + b: ∂/∂(W_h h) sums over locations, per row (rows split over the workers)...
     hiddenProjectionGradient.initialize(repeating: 0, count: rows * A)
-    for b in 0..<rows {
+    parallelFor(rows) { rowRange in for b in rowRange {
         let dhp = hiddenProjectionGradient + b * A
-        let rowProjectedGradient = projectedGradient + sourceImage(b, sourceRow) * L * A
-        let rowPre = preGradient + b * L * A
         for i in 0..<L {
-            let dpre = rowPre + i * A, dp = rowProjectedGradient + i * A
+            let r = b * L + i, de = scoreGradient[r], act = activations + r * A, dpre = preGradient + r * A
             for j in 0..<A {
-                dp[j] += dpre[j]
+                dpre[j] = de * weights.scoreWeight[j] * (1 - act[j] * act[j])
                 dhp[j] += dpre[j]
+            }
+        }
+    } }
+    // ...and ∂/∂projected sums over the rows that read one image: split by locations, so that two workers never
+    // add into the same entry (the K captions of an image are different rows).
+    parallelFor(L) { locationRange in
+        for b in 0..<rows {
+            let rowProjectedGradient = projectedGradient + sourceImage(b, sourceRow) * L * A
+            for i in locationRange {
+                let dpre = preGradient + (b * L + i) * A, dp = rowProjectedGradient + i * A
+                for j in 0..<A { dp[j] += dpre[j] }
             }
         }
     }
