@@ -3,7 +3,7 @@ import AttendMath
 // MARK: - 3×3 convolution, padding 1
 //
 // Layout (C, B, H, W) for activations; weights (Cout, Cin, 3, 3) = (Cout, Cin·9) row-major, the order
-// im2col unrolls the patches in. One matrix product covers the whole batch.
+// im2col unrolls the patches in. Each matrix product covers a band of output rows that may span images.
 
 /// Output rows (of Wo positions) whose unrolled patches (Cin·9, n·Wo) fit the budget (at least one row). A
 /// convolution works through its batch in bands of this many rows: at batch 32 the first 112×112 stage's
