@@ -152,6 +152,9 @@ public final class TrainingGraph {
 
     // The batch in flight.
     var batchImages = 0, batchSteps = 0, tokenCount = 0
+    /// (T) caption rows still predicting at step t: a prefix, the graph's images being ordered by their longest
+    /// caption. Every step runs on its prefix only.
+    var activeRows: [Int] = []
 
     public init(model: Model, capacity: GraphCapacity, options: LossOptions = LossOptions(), seed: UInt64 = 0) {
         config = model.config
@@ -283,9 +286,4 @@ public final class TrainingGraph {
     var deepOutputWeights: DeepOutputWeights { DeepOutputWeights(layout: layout, in: parameters) }
     var deepOutputGradients: DeepOutputGradients { DeepOutputGradients(layout: layout, in: gradients) }
 
-    /// α_t of caption row `row` at step `step` of the last forward pass: (L) values.
-    public func attention(row: Int, step: Int) -> [Float] {
-        let L = config.locations, R = batchImages * capacity.captionsPerImage
-        return Array(UnsafeBufferPointer(start: alpha + (step * R + row) * L, count: L))
-    }
 }

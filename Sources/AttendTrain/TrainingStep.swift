@@ -21,8 +21,22 @@ extension TrainingGraph {
         precondition(T >= 1 && T <= capacity.steps, "captions predict \(T) words; the graph holds \(capacity.steps)")
         batchImages = B
         batchSteps = T
-        loadCaptions(batch.captions, rows: R, steps: T, captionsPerImage: K)
-        batch.images.withUnsafeBufferPointer { imagesBuffer.update(from: $0.baseAddress!, count: $0.count) }
+        // Images in the order of their longest caption, longest first (ties keep the batch's order): the rows still
+        // predicting at step t are then a prefix, and each step runs on that prefix alone. A Flickr8k batch trains
+        // T = 21 steps for captions of 11 words on average. Loss and gradients are sums over rows and images, which
+        // the order does not change; only which dropout mask meets which row does.
+        let longest = (0..<B).map { image in (0..<K).map { batch.captions[image * K + $0].count }.max()! }
+        let imageOrder = (0..<B).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
+        loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
+                     captionsPerImage: K)
+        batch.images.withUnsafeBufferPointer { images in
+            for channel in 0..<3 {
+                for (slot, image) in imageOrder.enumerated() {
+                    let source = images.baseAddress! + (channel * B + image) * S * S
+                    (imagesBuffer + (channel * B + slot) * S * S).update(from: source, count: S * S)
+                }
+            }
+        }
 
         // Encoder.
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -72,25 +86,26 @@ extension TrainingGraph {
             let beta = gate + t * R, z = gated + t * R * D, x = lstmInput + t * R * (E + D), g = gates + t * R * 4 * H
             let hDropped = droppedHidden + t * R * H, hMask = hiddenMask + t * R * H
             let deepOut = deep + t * R * E, p = probabilities + t * R * V
-            embeddingForward(output: emb, ids: inputIds + t * R, table: weight(layout.embedding), rows: R, embeddingSize: E)
+            let active = activeRows[t]   // rows [active, R) have ended: nothing of theirs is read again
+            embeddingForward(output: emb, ids: inputIds + t * R, table: weight(layout.embedding), rows: active, embeddingSize: E)
             attentionForward(gated: z, context: ctx, gate: beta, alpha: a, activations: act, hiddenProjection: hiddenProjection,
                              annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
-                             sourceRow: sourceRow, rows: R, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
-            drawDropoutMask(embMask, count: R * E)
-            for r in 0..<R {
+                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
+            drawDropoutMask(embMask, count: R * E)   // drawn for every row: the same masks, packed or not
+            for r in 0..<active {
                 for j in 0..<E { x[r * (E + D) + j] = emb[r * E + j] * embMask[r * E + j] }
                 (x + r * (E + D) + E).update(from: z + r * D, count: D)
             }
             lstmCellForward(newHidden: hNext, newCell: cNext, gates: g, input: x, hidden: h, cell: c, weights: lstmWeights,
-                            rows: R, inputSize: E + D, hiddenSize: H)
+                            rows: active, inputSize: E + D, hiddenSize: H)
             drawDropoutMask(hMask, count: R * H)
-            for i in 0..<(R * H) { hDropped[i] = hNext[i] * hMask[i] }
+            for i in 0..<(active * H) { hDropped[i] = hNext[i] * hMask[i] }
             deepOutputForward(logits: logits, deep: deepOut, embedded: emb, hidden: hDropped, gated: z,
-                              weights: deepOutputWeights, rows: R, embeddingSize: E, hiddenSize: H, featureSize: D,
+                              weights: deepOutputWeights, rows: active, embeddingSize: E, hiddenSize: H, featureSize: D,
                               vocabularySize: V)
             tokenCount += crossEntropyForward(losses: losses, probabilities: p, logits: logits, targets: targetIds + t * R,
-                                              rows: R, vocabularySize: V)
-            for r in 0..<R {
+                                              rows: active, vocabularySize: V)
+            for r in 0..<active {
                 crossEntropySum += Double(losses[r])
                 if counted[t * R + r] { for i in 0..<L { coverage[r * L + i] += a[r * L + i] } }
             }
@@ -123,6 +138,7 @@ extension TrainingGraph {
             let beta = gate + t * R, z = gated + t * R * D, x = lstmInput + t * R * (E + D), g = gates + t * R * 4 * H
             let hDropped = droppedHidden + t * R * H, hMask = hiddenMask + t * R * H
             let deepOut = deep + t * R * E, p = probabilities + t * R * V
+            let active = activeRows[t]   // the rows forward ran; the others' gradients stay zero
             logitsGradient.update(repeating: 0, count: R * V)
             embeddedGradient.update(repeating: 0, count: R * E)
             droppedHiddenGradient.update(repeating: 0, count: R * H)
@@ -133,30 +149,30 @@ extension TrainingGraph {
             alphaGradient.update(repeating: 0, count: R * L)
 
             crossEntropyBackward(logitsGradient: logitsGradient, probabilities: p, targets: targetIds + t * R, scale: scale,
-                                 rows: R, vocabularySize: V)
+                                 rows: active, vocabularySize: V)
             deepOutputBackward(embeddedGradient: embeddedGradient, hiddenGradient: droppedHiddenGradient,
                                gatedGradient: gatedGradient, gradients: deepOutputGradients, deepGradient: deepGradient,
                                logitsGradient: logitsGradient, deep: deepOut, hidden: hDropped, gated: z,
-                               weights: deepOutputWeights, rows: R, embeddingSize: E, hiddenSize: H, featureSize: D,
+                               weights: deepOutputWeights, rows: active, embeddingSize: E, hiddenSize: H, featureSize: D,
                                vocabularySize: V)
-            for i in 0..<(R * H) { hiddenGradient[i] += droppedHiddenGradient[i] * hMask[i] }
+            for i in 0..<(active * H) { hiddenGradient[i] += droppedHiddenGradient[i] * hMask[i] }
             lstmCellBackward(inputGradient: lstmInputGradient, hiddenGradient: previousHiddenGradient,
                              cellGradient: previousCellGradient, gradients: lstmGradients, gateGradient: gateGradient,
                              newHiddenGradient: hiddenGradient, newCellGradient: cellGradient, gates: g, newCell: cNext,
-                             input: x, hidden: h, cell: c, weights: lstmWeights, rows: R, inputSize: E + D, hiddenSize: H)
-            for r in 0..<R {
+                             input: x, hidden: h, cell: c, weights: lstmWeights, rows: active, inputSize: E + D, hiddenSize: H)
+            for r in 0..<active {
                 for j in 0..<E { embeddedGradient[r * E + j] += lstmInputGradient[r * (E + D) + j] * embMask[r * E + j] }
                 for d in 0..<D { gatedGradient[r * D + d] += lstmInputGradient[r * (E + D) + E + d] }
             }
             attentionPenaltyBackward(alphaGradient: alphaGradient, coverage: coverage, weight: options.attentionPenalty,
-                                     scale: scale, counts: counted + t * R, rows: R, locations: L)
+                                     scale: scale, counts: counted + t * R, rows: active, locations: L)
             attentionBackward(hiddenGradient: previousHiddenGradient, annotationsGradient: annotationsGradient,
                               projectedGradient: projectedGradient, gradients: attentionGradients,
                               gatedGradient: gatedGradient, alphaGradient: alphaGradient, activations: act, alpha: a,
                               context: ctx, gate: beta, annotations: annotations, hidden: h, weights: attentionWeights,
-                              sourceRow: sourceRow, rows: R, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
+                              sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
             embeddingBackward(tableGradient: gradient(layout.embedding), outputGradient: embeddedGradient,
-                              ids: inputIds + t * R, rows: R, embeddingSize: E)
+                              ids: inputIds + t * R, rows: active, embeddingSize: E)
             swap(&hiddenGradient, &previousHiddenGradient)
             swap(&cellGradient, &previousCellGradient)
         }
@@ -218,8 +234,10 @@ extension TrainingGraph {
 
     // MARK: - Helpers
 
-    /// Fills inputIds, targetIds, counted (T, R) from caption rows padded with <pad>, and sourceRow.
+    /// Fills inputIds, targetIds, counted (T, R) from caption rows padded with <pad>, sourceRow, and activeRows:
+    /// one past the last row whose target at step t is a word (rows stop predicting for good at their <end>).
     func loadCaptions(_ captions: [[Int]], rows R: Int, steps T: Int, captionsPerImage K: Int) {
+        activeRows = (0..<T).map { t in (captions.lastIndex { t + 1 < $0.count } ?? -1) + 1 }
         for r in 0..<R {
             sourceRow[r] = Int32(r / K)
             let ids = captions[r]

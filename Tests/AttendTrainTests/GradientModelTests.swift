@@ -58,4 +58,65 @@ final class GradientModelTests: XCTestCase {
                            spec.name)
         }
     }
+
+    /// The (3, n, S, S) pixels of the given pictures of a (3, B, S, S) batch, in that order.
+    static func picture(_ first: Int, of batch: TrainingBatch, side S: Int, andThen more: Int...) -> [Float] {
+        let pictures = [first] + more, plane = S * S
+        var pixels: [Float] = []
+        for channel in 0..<3 {
+            for picture in pictures {
+                let start = (channel * batch.imageCount + picture) * plane
+                pixels += batch.images[start..<(start + plane)]
+            }
+        }
+        return pixels
+    }
+
+    func testEndedCaptionRowsAreSkippedExactly() {
+        // The graph runs each step only on the rows still predicting (images sorted by their longest caption).
+        // Without batch statistics or dropout every row's loss stands alone, so the batch's summed loss must equal
+        // the sum of each caption trained alone, where no row ever ends early.
+        let model = Self.tinyModel()
+        let batch = Self.tinyBatch(config: model.config)
+        let S = model.config.imageSize
+        let options = LossOptions(attentionPenalty: 0.5, dropout: 0)
+        let whole = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                  options: options)
+        whole.training = false
+        let total = whole.forward(batch)
+        let single = TrainingGraph(model: model, capacity: GraphCapacity(images: 1, captionsPerImage: 1, steps: 6),
+                                   options: options)
+        single.training = false
+        var summed = 0.0, tokens = 0
+        for (row, caption) in batch.captions.enumerated() {
+            let image = row / 2
+            let pixels = Self.picture(image, of: batch, side: S)
+            let loss = single.forward(TrainingBatch(images: pixels, imageCount: 1, captions: [caption]))
+            summed += Double(loss.total) * Double(loss.tokens)
+            tokens += loss.tokens
+        }
+        XCTAssertEqual(total.tokens, tokens)
+        XCTAssertEqual(Double(total.total) * Double(total.tokens), summed, accuracy: 1e-4 * abs(summed))
+    }
+
+    func testImageOrderWithinABatchChangesNothing() {
+        // The graph orders images by their longest caption itself: a batch given in the other order trains the same.
+        let model = Self.tinyModel()
+        let batch = Self.tinyBatch(config: model.config), S = model.config.imageSize
+        let swappedImages = Self.picture(1, of: batch, side: S, andThen: 0)
+        let swapped = TrainingBatch(images: swappedImages, imageCount: 2,
+                                    captions: Array(batch.captions[2...]) + Array(batch.captions[..<2]))
+        var results: [(Float, [Float])] = []
+        for input in [batch, swapped] {
+            let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                      options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
+            graph.reseedDropout(11)
+            let loss = graph.forward(input)
+            graph.zeroGradients()
+            graph.backward()
+            results.append((loss.total, Array(UnsafeBufferPointer(start: graph.gradients, count: model.layout.count))))
+        }
+        XCTAssertEqual(results[0].0, results[1].0)
+        XCTAssertEqual(results[0].1, results[1].1)
+    }
 }
