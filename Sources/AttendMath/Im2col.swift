@@ -81,7 +81,8 @@ func forEachImageBand(_ rows: Range<Int>, outHeight: Int, _ body: (Int, Range<In
 @inline(__always)
 func unrollTapAtStrideOne(plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Range<Int>,
                           height: Int, width: Int, ky: Int, kx: Int) {
-    let firstInside = max(rows.lowerBound, ky == 0 ? 1 : 0), endInside = min(rows.upperBound, ky == 2 ? height - 1 : height)
+    let firstInside = max(rows.lowerBound, ky == 0 ? 1 : 0)
+    let endInside = min(rows.upperBound, ky == 2 ? height - 1 : height)
     for oy in rows where oy < firstInside || oy >= endInside {
         (out + (oy - rows.lowerBound) * width).update(repeating: 0, count: width)
     }

@@ -47,7 +47,8 @@ public final class InferenceEncoder {
                 output.withUnsafeMutableBufferPointer { out in
                     columns.withUnsafeMutableBufferPointer { cols in
                         // Folded batch-norm bias, then ReLU.
-                        convolutionForward(output: out.baseAddress!, columns: cols.baseAddress!, input: input.baseAddress!,
+                        convolutionForward(output: out.baseAddress!, columns: cols.baseAddress!,
+                                           input: input.baseAddress!,
                                            weight: weights[stage], bias: biases[stage], relu: true,
                                            inChannels: inChannels, outChannels: outChannels, batch: batch,
                                            height: side, width: side, stride: stride, rowsPerChunk: chunkRows)

@@ -87,10 +87,12 @@ extension TrainingGraph {
             let hDropped = droppedHidden + t * R * H, hMask = hiddenMask + t * R * H
             let deepOut = deep + t * R * E, p = probabilities + t * R * V
             let active = activeRows[t]   // rows [active, R) have ended: nothing of theirs is read again
-            embeddingForward(output: emb, ids: inputIds + t * R, table: weight(layout.embedding), rows: active, embeddingSize: E)
+            embeddingForward(output: emb, ids: inputIds + t * R, table: weight(layout.embedding), rows: active,
+                             embeddingSize: E)
             attentionForward(gated: z, context: ctx, gate: beta, alpha: a, activations: act, hiddenProjection: hiddenProjection,
                              annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
-                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
+                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
+                             attentionSize: A)
             drawDropoutMask(embMask, count: R * E)   // drawn for every row: the same masks, packed or not
             for r in 0..<active {
                 for j in 0..<E { x[r * (E + D) + j] = emb[r * E + j] * embMask[r * E + j] }
@@ -159,7 +161,8 @@ extension TrainingGraph {
             lstmCellBackward(inputGradient: lstmInputGradient, hiddenGradient: previousHiddenGradient,
                              cellGradient: previousCellGradient, gradients: lstmGradients, gateGradient: gateGradient,
                              newHiddenGradient: hiddenGradient, newCellGradient: cellGradient, gates: g, newCell: cNext,
-                             input: x, hidden: h, cell: c, weights: lstmWeights, rows: active, inputSize: E + D, hiddenSize: H)
+                             input: x, hidden: h, cell: c, weights: lstmWeights, rows: active, inputSize: E + D,
+                             hiddenSize: H)
             for r in 0..<active {
                 for j in 0..<E { embeddedGradient[r * E + j] += lstmInputGradient[r * (E + D) + j] * embMask[r * E + j] }
                 for d in 0..<D { gatedGradient[r * D + d] += lstmInputGradient[r * (E + D) + E + d] }
@@ -170,7 +173,8 @@ extension TrainingGraph {
                               projectedGradient: projectedGradient, gradients: attentionGradients,
                               gatedGradient: gatedGradient, alphaGradient: alphaGradient, activations: act, alpha: a,
                               context: ctx, gate: beta, annotations: annotations, hidden: h, weights: attentionWeights,
-                              sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H, attentionSize: A)
+                              sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
+                              attentionSize: A)
             embeddingBackward(tableGradient: gradient(layout.embedding), outputGradient: embeddedGradient,
                               ids: inputIds + t * R, rows: active, embeddingSize: E)
             swap(&hiddenGradient, &previousHiddenGradient)

@@ -101,10 +101,13 @@ public func batchNormReLUPoolBackward(inputGradient: UnsafeMutablePointer<Float>
         } else {
             // dy where the ReLU passed it, else 0; Σ dy · (x − mean), times inverseStd after.
             let zeros = SIMD16<Float>(), means = SIMD16<Float>(repeating: mu)
-            func arriving(_ i: Int) -> SIMD16<Float> { zeros.replacing(with: load16(dy, i), where: load16(y, i) .> zeros) }
+            func arriving(_ i: Int) -> SIMD16<Float> {
+                zeros.replacing(with: load16(dy, i), where: load16(y, i) .> zeros)
+            }
             sumGradient = blockSum(count: count, lanes: arriving, term: { y[$0] > 0 ? dy[$0] : 0 })
-            sumGradientNormalised = Double(inv) * blockSum(count: count, lanes: { arriving($0) * (load16(x, $0) - means) },
-                                                           term: { y[$0] > 0 ? dy[$0] * (x[$0] - mu) : 0 })
+            let centred = blockSum(count: count, lanes: { arriving($0) * (load16(x, $0) - means) },
+                                   term: { y[$0] > 0 ? dy[$0] * (x[$0] - mu) : 0 })
+            sumGradientNormalised = Double(inv) * centred
         }
         scaleGradient[c] += Float(sumGradientNormalised)
         shiftGradient[c] += Float(sumGradient)
