@@ -83,7 +83,7 @@ struct ModelOptions: ParsableArguments {
     var noRepeatNgram = 0
 
     @Option(help: "Length normalisation α: the caption with the best log-probability / length^α wins (0: total log-probability, which favours short captions; 1: mean per word).")
-    var lengthAlpha: Float = 1
+    var lengthAlpha: Float = CaptionOptions().lengthExponent
 
     @Option(help: "Threads for the matrix products.")
     var threads = 2

@@ -104,8 +104,10 @@ final class ReferenceForwardTests: XCTestCase {
         let images = Self.inputImages(batch: fixture.batch, size: model.config.imageSize)
         let greedy = captioner.caption(images: images, count: fixture.batch,
                                        options: CaptionOptions(beamSize: 1, maxWords: fixture.max_words))
+        // The reference ranks finished hypotheses by their mean log-probability per token: α = 1.
         let beam = captioner.caption(images: images, count: fixture.batch,
-                                     options: CaptionOptions(beamSize: 3, maxWords: fixture.max_words))
+                                     options: CaptionOptions(beamSize: 3, maxWords: fixture.max_words,
+                                                             lengthExponent: 1))
         for (b, image) in fixture.images.enumerated() {
             let greedyIds = greedy[b].tokens.map(\.id) + (greedy[b].end.map { [$0.id] } ?? [])
             XCTAssertEqual(greedyIds, image.greedy_ids, "image \(b) greedy")
