@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Independent numpy reference of attend's forward pass, for the golden test fixture.
 
-Reads a model file by docs/MODEL_FORMAT.md (not by any Swift code), runs the encoder (batch norm from its
-running statistics, not folded), the soft-attention decoder, greedy decoding and beam search in float64,
-and writes the results as JSON. The Swift tests compare against that file and need no Python.
+Reads a model file by docs/MODEL_FORMAT.md (not by any Swift code), runs the encoder of its family (scratch or
+efficientnet-lite0; batch norm from its running statistics, not folded), the projection, the soft-attention
+decoder, greedy decoding and beam search in float64, and writes the results as JSON. The Swift tests compare
+against that file and need no Python.
 
     attend random-model --config tiny --vocabulary-size 24 --seed 6 --out /tmp/tiny.attend
     python3 scripts/reference_forward.py /tmp/tiny.attend --seed 6 --max-words 12 \
         --out Tests/AttendModelTests/Fixtures/reference_tiny.json
+    attend random-model --config lite0-tiny --vocabulary-size 24 --seed 7 --out /tmp/lite0-tiny.attend
+    python3 scripts/reference_forward.py /tmp/lite0-tiny.attend --config lite0-tiny --seed 7 --max-words 12 \
+        --out Tests/AttendModelTests/Fixtures/reference_lite0_tiny.json
 """
 import argparse, json, struct, sys, zlib
 import numpy as np
@@ -18,13 +22,20 @@ def load_model(path):
     if raw[:8] != b"ATTENDMF":
         sys.exit(f"{path}: wrong magic")
     version, n = struct.unpack_from("<II", raw, 8)
-    assert version == 1, version
+    assert version in (1, 2), version
     header = json.loads(raw[16:16 + n])
     payload = (16 + n + 63) // 64 * 64
     crc = struct.unpack_from("<I", raw, len(raw) - 4)[0]
     assert zlib.crc32(raw[:-4]) == crc, "checksum"
-    tensors = {t["name"]: np.frombuffer(raw, "<f4", count=t["length"] // 4, offset=payload + t["offset"])
-               .reshape(t["shape"]).astype(np.float64) for t in header["tensors"]}
+    dtypes = {"f32": "<f4", "f16": "<f2"}
+    tensors = {t["name"]: np.frombuffer(raw, dtypes[t["dtype"]], count=int(np.prod(t["shape"])),
+                                        offset=payload + t["offset"]).reshape(t["shape"]).astype(np.float64)
+               for t in header["tensors"]}
+    config = header["config"]
+    if "encoder" not in config:                    # version 1: the scratch family's numbers in the config itself
+        config["encoder"] = {"family": "scratch", **{k: config.pop(k) for k in
+                                                     ("imageSize", "channels", "strides", "poolAfter")}}
+        config["projectionSize"] = 0
     return header, tensors, crc
 
 
@@ -49,7 +60,8 @@ def conv3x3(x, w, stride):
     return out
 
 
-def encoder(config, t, image):
+def scratch_encoder(config, t, image):
+    config = config["encoder"]
     x = image
     for s in range(len(config["channels"])):
         p = f"encoder.stage{s + 1}"
@@ -62,6 +74,73 @@ def encoder(config, t, image):
             x = x[:, :h // 2 * 2, :w // 2 * 2].reshape(c, h // 2, 2, w // 2, 2).max(axis=(2, 4))
     d = x.shape[0]
     return x.reshape(d, -1).T                      # (L, D)
+
+
+# EfficientNet-Lite0 by its definition: TensorFlow "SAME" padding, batch norm eps 1e-3, ReLU6.
+LITE0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
+                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)]
+
+
+def same_pad(x, k, s):
+    """x (C, H, W) padded as TensorFlow's SAME: output ceil(H / s); the odd extra row/column at the end."""
+    _, h, w = x.shape
+    ph = max((-(-h // s) - 1) * s + k - h, 0)
+    pw = max((-(-w // s) - 1) * s + k - w, 0)
+    return np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)))
+
+
+def conv(x, w, s, depthwise=False):
+    """x (C, H, W), w (O, C, k, k) or depthwise (C, 1, k, k), SAME → (O, ceil(H/s), ceil(W/s))."""
+    k = w.shape[-1]
+    p = same_pad(x, k, s)
+    ho, wo = -(-x.shape[1] // s), -(-x.shape[2] // s)
+    out = np.zeros((w.shape[0], ho, wo))
+    for ky in range(k):
+        for kx in range(k):
+            patch = p[:, ky:ky + s * (ho - 1) + 1:s, kx:kx + s * (wo - 1) + 1:s]
+            out += w[:, 0, ky, kx][:, None, None] * patch if depthwise else np.einsum("oc,chw->ohw", w[:, :, ky, kx], patch)
+    return out
+
+
+def bn(x, t, prefix, relu6):
+    scale = t[prefix + ".bn.weight"] / np.sqrt(t[prefix + ".bn.running_var"] + 1e-3)
+    x = (x - t[prefix + ".bn.running_mean"][:, None, None]) * scale[:, None, None] + t[prefix + ".bn.bias"][:, None, None]
+    return np.clip(x, 0, 6) if relu6 else x
+
+
+def lite0_encoder(config, t, image):
+    tap = config["encoder"]["tap"]
+    x = bn(conv(image, t["encoder.stem.conv.weight"], 2), t, "encoder.stem", True)
+    cin, i = 32, 0
+    for repeats, k, stride, e, cout in LITE0_STAGES:
+        for r in range(repeats):
+            p = f"encoder.blocks.{i}"
+            if tap in ("x11", "b10") and i == 11:
+                if tap == "x11":
+                    x = bn(conv(x, t[p + ".expand.conv.weight"], 1), t, p + ".expand", True)
+                return x.reshape(x.shape[0], -1).T
+            h = bn(conv(x, t[p + ".expand.conv.weight"], 1), t, p + ".expand", True) if e != 1 else x
+            h = bn(conv(h, t[p + ".depthwise.conv.weight"], stride if r == 0 else 1, depthwise=True), t,
+                   p + ".depthwise", True)
+            h = bn(conv(h, t[p + ".project.conv.weight"], 1), t, p + ".project", False)
+            x = h + x if (stride if r == 0 else 1) == 1 and cin == cout else h
+            cin, i = cout, i + 1
+    x = bn(conv(x, t["encoder.head.conv.weight"], 1), t, "encoder.head", True)
+    return x.reshape(x.shape[0], -1).T             # (L, C)
+
+
+def encoder(config, t, image):
+    return (lite0_encoder if config["encoder"]["family"] == "efficientnet-lite0" else scratch_encoder)(config, t, image)
+
+
+def project(config, t, grid):
+    """LayerNorm (eps 1e-5) → linear → ReLU per location, when the model has a projection."""
+    if config["projectionSize"] == 0:
+        return grid
+    mean = grid.mean(axis=1, keepdims=True)
+    var = ((grid - mean) ** 2).mean(axis=1, keepdims=True)
+    x = (grid - mean) / np.sqrt(var + 1e-5) * t["decoder.project.norm.weight"] + t["decoder.project.norm.bias"]
+    return np.maximum(x @ t["decoder.project.weight"].T + t["decoder.project.bias"], 0)
 
 
 def sigmoid(x):
@@ -157,12 +236,12 @@ def main():
     args = ap.parse_args()
     header, t, crc = load_model(args.model)
     config = header["config"]
-    images = input_images(args.batch, config["imageSize"])
+    images = input_images(args.batch, config["encoder"]["imageSize"])
     result = {"config_name": args.config, "seed": args.seed, "vocabulary_size": config["vocabularySize"],
               "model_crc32": crc, "batch": args.batch, "max_words": args.max_words, "images": []}
     for b in range(args.batch):
         feats = encoder(config, t, images[b])
-        dec = Decoder(config, t, feats)
+        dec = Decoder(config, t, project(config, t, feats))
         ids, logits, alphas, betas = greedy(dec, args.max_words)
         beam_ids, beam_score = beam(dec, 3, args.max_words)
         result["images"].append({"features": feats.ravel().tolist(), "greedy_ids": ids, "greedy_logits": logits,

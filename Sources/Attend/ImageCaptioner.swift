@@ -25,13 +25,13 @@ public final class ImageCaptioner: @unchecked Sendable {
     public init(model: String? = nil) throws {
         modelPath = try ModelLocator.locate(model)
         captioner = Captioner(model: try ModelFile.read(path: modelPath))
-        input = ModelInput(size: captioner.config.imageSize)
+        input = captioner.config.modelInput
     }
 
     public init(model: Model, path: String = "<memory>") {
         modelPath = path
         captioner = Captioner(model: model)
-        input = ModelInput(size: model.config.imageSize)
+        input = model.config.modelInput
     }
 
     public var vocabulary: Vocabulary { captioner.vocabulary }

@@ -4,12 +4,12 @@
 /// the weights are immutable once built.
 public final class Captioner: @unchecked Sendable {
     public let model: Model
-    public let encoder: InferenceEncoder
+    public let encoder: GridEncoder
     public let decoder: InferenceDecoder
 
     public init(model: Model) {
         self.model = model
-        encoder = InferenceEncoder(model: model)
+        encoder = makeGridEncoder(model: model)
         decoder = InferenceDecoder(model: model)
     }
 
@@ -20,13 +20,13 @@ public final class Captioner: @unchecked Sendable {
     public func caption(images: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
         let side = config.imageSize
         precondition(images.count == count * 3 * side * side, "images must be (B, 3, S, S)")
-        let annotations = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: count) }
-        return caption(annotations: annotations, count: count, options: options)
+        let grid = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: count) }
+        return caption(grid: grid, count: count, options: options)
     }
 
-    /// annotations (B, L, D) → one caption per image.
-    public func caption(annotations: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
-        let prepared = decoder.prepare(annotations: annotations, images: count)
+    /// grid (B, L, C), as the encoder writes it → one caption per image.
+    public func caption(grid: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
+        let prepared = decoder.prepare(grid: grid, images: count)
         return beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary, options: options)
     }
 }

@@ -38,10 +38,27 @@ public final class InferenceDecoder {
         public var cell: [Float]
     }
 
-    /// annotations (N, L, D) → projected features and the initial state.
-    public func prepare(annotations: [Float], images: Int) -> Prepared {
-        let (L, D, A, H) = (config.locations, config.featureSize, config.attentionSize, config.hiddenSize)
-        precondition(annotations.count == images * L * D, "annotations must be (N, L, D)")
+    var projectionWeights: ProjectionWeights? {
+        layout.projection.map { ProjectionWeights(layout: $0, in: UnsafePointer(weights.baseAddress!)) }
+    }
+
+    /// grid (N, L, C) → annotations (N, L, D) through the projection (the grid itself without one), their
+    /// attention features and the initial state.
+    public func prepare(grid: [Float], images: Int) -> Prepared {
+        let (L, C, D, A, H) = (config.locations, config.gridChannels, config.featureSize, config.attentionSize,
+                               config.hiddenSize)
+        precondition(grid.count == images * L * C, "grid must be (N, L, C)")
+        var annotations = grid
+        if let projection = projectionWeights {
+            annotations = [Float](repeating: 0, count: images * L * D)
+            var normalized = [Float](repeating: 0, count: images * L * C), scaled = normalized
+            var inverseStd = [Float](repeating: 0, count: images * L)
+            grid.withUnsafeBufferPointer { g in
+                projectionForward(output: &annotations, normalized: &normalized, scaled: &scaled,
+                                  inverseStd: &inverseStd, grid: g.baseAddress!, weights: projection, rows: images * L,
+                                  channels: C, outFeatures: D)
+            }
+        }
         var projected = [Float](repeating: 0, count: images * L * A)
         var mean = [Float](repeating: 0, count: images * D)
         var hidden = [Float](repeating: 0, count: images * H), cell = hidden

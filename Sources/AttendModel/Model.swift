@@ -22,9 +22,9 @@ public struct Model: Sendable {
         self.metadata = metadata
     }
 
-    /// A freshly initialised model: uniform ±1/√fan-in weights (PyTorch's default), zero biases, batch-norm
-    /// scale 1 and shift 0, running mean 0 and variance 1. Reproducible for a seed.
-    /// `randomizeAll` also draws biases and batch-norm tensors (scale and variance in [0.5, 1.5), shift and
+    /// A freshly initialised model: uniform ±1/√fan-in weights (PyTorch's default), zero biases, batch-norm and
+    /// layer-norm scale 1 and shift 0, running mean 0 and variance 1. Reproducible for a seed.
+    /// `randomizeAll` also draws biases and batch- and layer-norm tensors (scale and variance in [0.5, 1.5), shift and
     /// mean in [−0.5, 0.5)), so a reference test exercises every tensor, folding included.
     public static func random(config: ModelConfig, vocabulary: Vocabulary, seed: UInt64,
                               randomizeAll: Bool = false) -> Model {
@@ -35,7 +35,9 @@ public struct Model: Sendable {
         var generator = SeededGenerator(seed: seed)
         for spec in layout.tensors where randomizeAll {
             let isBatchNormScale = spec.name.hasSuffix("bn.weight") || spec.name.hasSuffix("running_var")
+                || spec.name.hasSuffix("norm.weight")
             let isBatchNormShift = spec.name.hasSuffix("bn.bias") || spec.name.hasSuffix("running_mean")
+                || spec.name.hasSuffix("norm.bias")
             let fanIn = spec.shape.count == 1 ? spec.shape[0] : spec.shape.dropFirst().reduce(1, *)
             for i in 0..<spec.count {
                 let u = generator.nextUnitFloat()
@@ -48,9 +50,9 @@ public struct Model: Sendable {
         }
         for spec in layout.tensors where !randomizeAll {
             let isBias = spec.name.hasSuffix(".bias") && !spec.name.contains(".bn.")
-            if spec.name.hasSuffix("bn.weight") || spec.name.hasSuffix("running_var") {
+            if spec.name.hasSuffix("bn.weight") || spec.name.hasSuffix("running_var") || spec.name.hasSuffix("norm.weight") {
                 for i in 0..<spec.count { parameters[spec.offset + i] = 1 }
-            } else if spec.name.hasSuffix("running_mean") || spec.name.hasSuffix("bn.bias") {
+            } else if spec.name.hasSuffix("running_mean") || spec.name.hasSuffix("bn.bias") || spec.name.hasSuffix("norm.bias") {
                 continue
             } else {
                 let fanIn = spec.shape.count == 1 ? spec.shape[0] : spec.shape.dropFirst().reduce(1, *)

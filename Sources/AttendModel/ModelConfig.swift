@@ -1,21 +1,23 @@
 // MARK: - Model configuration
 //
 // Letters used in shape comments throughout AttendModel:
-//   B images in a batch (or beams), S image side (224), C channels, L = G·G grid cells (196), G grid side (14),
-//   D annotation size (256), E word embedding size (256), H LSTM state size (512), A attention size (256),
-//   V vocabulary size, T caption steps.
+//   B images in a batch (or beams), S image side (224), C grid channels (the encoder's output), P projection size,
+//   L = G·G grid cells (196), G grid side (14), D annotation size (the decoder's input: P, or C without a
+//   projection), E word embedding size (256), H LSTM state size (512), A attention size (256), V vocabulary size,
+//   T caption steps.
+//
+// A model is an encoder family (EncoderConfig: which CNN turns the picture into a C-channel G×G grid), an optional
+// per-location projection of that grid (LayerNorm, linear to P, ReLU), and the soft-attention decoder over the
+// resulting L annotation vectors of size D.
 
 /// Every number that fixes the shapes of a model. Stored in the model file; two models with equal
 /// configurations have identical tensor tables.
-public struct ModelConfig: Codable, Equatable, Sendable {
-    /// Side of the square input picture the encoder sees (the photo is squashed to it).
-    public var imageSize: Int = 224
-    /// Output channels of the five 3×3 conv stages. The last is D, the annotation size.
-    public var channels: [Int] = [32, 64, 128, 256, 256]
-    /// Stride of each stage's convolution: the first halves the picture cheaply.
-    public var strides: [Int] = [2, 1, 1, 1, 1]
-    /// Whether a 2×2 max-pool follows each stage: after stages 2–4, so 224 → 112 → 56 → 28 → 14.
-    public var poolAfter: [Bool] = [false, true, true, true, false]
+public struct ModelConfig: Equatable, Sendable {
+    /// The CNN and its own numbers.
+    public var encoder: EncoderConfig = .scratch(ScratchEncoderConfig())
+    /// P: width of the per-location projection LayerNorm → linear → ReLU before the decoder; 0 for none (the
+    /// decoder then reads the encoder's grid itself, D = C).
+    public var projectionSize: Int = 0
     /// E: word embedding size, also the deep-output layer's width.
     public var embeddingSize: Int = 256
     /// H: LSTM hidden and cell size.
@@ -27,78 +29,121 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// D: the size of each annotation vector.
-    public var featureSize: Int { channels.last! }
-
-    /// G: the side of the annotation grid after every stride and pool.
-    public var gridSize: Int {
-        var side = imageSize
-        for (stride, pool) in zip(strides, poolAfter) {
-            side = (side - 1) / stride + 1
-            if pool { side /= 2 }
-        }
-        return side
+    public init(encoder: EncoderConfig, projectionSize: Int = 0) {
+        self.encoder = encoder
+        self.projectionSize = projectionSize
     }
 
+    /// S: side of the square picture the encoder sees (the photo is squashed to it).
+    public var imageSize: Int { encoder.imageSize }
+    /// G: the side of the grid the decoder attends over.
+    public var gridSize: Int { encoder.gridSize }
     /// L: the number of annotation vectors.
     public var locations: Int { gridSize * gridSize }
+    /// C: channels of each grid cell, as the encoder writes it.
+    public var gridChannels: Int { encoder.outputChannels }
+    /// D: the size of each annotation vector the decoder reads.
+    public var featureSize: Int { projectionSize > 0 ? projectionSize : gridChannels }
+    /// Floating-point operations (multiply and add counted apart) of one encoder pass on one image.
+    public var encoderFLOPs: Int { encoder.flops }
+
+    /// The scratch family's numbers, for the code that only that family has (its training graph).
+    public var scratch: ScratchEncoderConfig? {
+        if case let .scratch(scratch) = encoder { return scratch }
+        return nil
+    }
 
     /// Checks the configuration is internally consistent; returns the first problem found.
     public func problem() -> String? {
-        if channels.isEmpty { return "no encoder stages" }
-        if channels.count != strides.count || channels.count != poolAfter.count {
-            return "channels, strides and poolAfter must have one entry per stage"
-        }
-        if channels.contains(where: { $0 <= 0 }) || strides.contains(where: { $0 <= 0 }) {
-            return "channels and strides must be positive"
-        }
-        if imageSize < 8 { return "imageSize \(imageSize) is too small" }
-        if gridSize < 1 { return "the grid vanishes: imageSize \(imageSize) is too small for the pools" }
+        if let problem = encoder.problem() { return problem }
+        if projectionSize < 0 { return "projectionSize must be 0 (none) or positive" }
         if embeddingSize <= 0 || hiddenSize <= 0 || attentionSize <= 0 { return "sizes must be positive" }
         if vocabularySize < Vocabulary.specialTokens.count { return "vocabulary smaller than the special tokens" }
         return nil
     }
+}
 
-    /// Floating-point operations (multiply and add counted apart) of one encoder pass on one image.
-    public var encoderFLOPs: Int {
-        var side = imageSize, inChannels = 3, flops = 0
-        for stage in 0..<channels.count {
-            side = (side - 1) / strides[stage] + 1
-            flops += 2 * side * side * channels[stage] * inChannels * 9
-            inChannels = channels[stage]
-            if poolAfter[stage] { side /= 2 }
+// MARK: - Stored form
+//
+// Version 2 files store {"encoder": {"family": …, …}, "projectionSize", "embeddingSize", …}. Version 1 files have
+// no "encoder" key: the scratch family's numbers sit in the configuration itself ({"imageSize", "channels",
+// "strides", "poolAfter", …}), and read as that family with no projection.
+
+extension ModelConfig: Codable {
+    enum CodingKeys: String, CodingKey {
+        case encoder, projectionSize, embeddingSize, hiddenSize, attentionSize, vocabularySize
+    }
+
+    public init(from decoder: Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        if values.contains(.encoder) {
+            encoder = try values.decode(EncoderConfig.self, forKey: .encoder)
+            projectionSize = try values.decode(Int.self, forKey: .projectionSize)
+        } else {
+            encoder = .scratch(try ScratchEncoderConfig(from: decoder))
+            projectionSize = 0
         }
-        return flops
+        embeddingSize = try values.decode(Int.self, forKey: .embeddingSize)
+        hiddenSize = try values.decode(Int.self, forKey: .hiddenSize)
+        attentionSize = try values.decode(Int.self, forKey: .attentionSize)
+        vocabularySize = try values.decode(Int.self, forKey: .vocabularySize)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(self.encoder, forKey: .encoder)
+        try values.encode(projectionSize, forKey: .projectionSize)
+        try values.encode(embeddingSize, forKey: .embeddingSize)
+        try values.encode(hiddenSize, forKey: .hiddenSize)
+        try values.encode(attentionSize, forKey: .attentionSize)
+        try values.encode(vocabularySize, forKey: .vocabularySize)
     }
 }
 
 // MARK: - Named configurations
 
 extension ModelConfig {
-    /// The configurations `--config` names: default (the Flickr8k model of docs/ARCHITECTURE.md), shapes (synthetic
-    /// scenes), tiny (tests and the numpy reference).
-    public static let names = ["default", "shapes", "tiny"]
+    /// The configurations `--config` names: default (EfficientNet-Lite0's head grid, projected, under the decoder of
+    /// docs/ARCHITECTURE.md), scratch (the CNN learnt from the training photos alone), shapes (synthetic scenes),
+    /// tiny (tests and the numpy reference), lite0-tiny (the Lite0 family at 64 px, for tests).
+    public static let names = ["default", "scratch", "shapes", "tiny", "lite0-tiny"]
 
     public static func named(_ name: String) -> ModelConfig? {
-        var config = ModelConfig()
         switch name {
         case "default":
+            // The pretrained encoder's 1280-channel head at stride 32 (7×7 at 224), projected to 512 per location:
+            // the grid and sizes docs/TRAINING.md chose on the dev split.
+            var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig()), projectionSize: 512)
+            config.embeddingSize = 256
+            config.hiddenSize = 512
+            config.attentionSize = 256
             return config
+        case "scratch":
+            return ModelConfig()
         case "shapes":
             // 64 px scenes, 8×8 grid. Six stages so every cell's receptive field covers the whole picture: captions
             // name objects left to right, and a cell knows where it is only from the picture's borders (four
             // stages left the word order at 89% exact).
-            config.imageSize = 64
-            config.channels = [16, 32, 64, 64, 64, 64]
-            config.strides = [2, 1, 1, 1, 1, 1]
-            config.poolAfter = [false, true, true, false, false, false]
+            var config = ModelConfig(encoder: .scratch(ScratchEncoderConfig(
+                imageSize: 64, channels: [16, 32, 64, 64, 64, 64], strides: [2, 1, 1, 1, 1, 1],
+                poolAfter: [false, true, true, false, false, false])))
             config.embeddingSize = 64
             config.hiddenSize = 128
             config.attentionSize = 64
             return config
         case "tiny":
-            config.imageSize = 64
-            config.channels = [8, 12, 16, 16, 16]
+            var config = ModelConfig(encoder: .scratch(ScratchEncoderConfig(
+                imageSize: 64, channels: [8, 12, 16, 16, 16], strides: [2, 1, 1, 1, 1],
+                poolAfter: [false, true, true, true, false])))
+            config.embeddingSize = 16
+            config.hiddenSize = 32
+            config.attentionSize = 16
+            return config
+        case "lite0-tiny":
+            // The real Lite0 network at 72 px (odd sides on the way down exercise SAME padding's uneven split), its
+            // stride-16 grid (5×5) projected to 16.
+            var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: 72, tap: .block10)),
+                                     projectionSize: 16)
             config.embeddingSize = 16
             config.hiddenSize = 32
             config.attentionSize = 16

@@ -6,7 +6,7 @@ import Foundation
 // One self-describing binary file (docs/MODEL_FORMAT.md specifies it byte by byte):
 //
 //   offset 0   8 bytes   magic "ATTENDMF"
-//          8   u32 LE    format version (1)
+//          8   u32 LE    format version (2; version 1 files still load)
 //         12   u32 LE    header length N
 //         16   N bytes   header: UTF-8 JSON {config, vocabulary, tensors: [{name, dtype, shape, offset, length}],
 //                        metadata}; tensor offsets are relative to the payload start
@@ -30,7 +30,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case let .truncated(path, reason): return "\(path): model file is truncated: \(reason)"
         case let .wrongMagic(path): return "\(path): not an attend model file (wrong magic bytes)"
         case let .unsupportedVersion(path, version):
-            return "\(path): model format version \(version) is not supported (this build reads version \(ModelFile.version))"
+            return "\(path): model format version \(version) is not supported (this build reads versions 1 and \(ModelFile.version))"
         case let .checksumMismatch(path, stored, computed):
             return "\(path): model file is corrupt: checksum \(hex(stored)) stored, \(hex(computed)) computed"
         case let .badHeader(path, reason): return "\(path): model file header is invalid: \(reason)"
@@ -44,7 +44,9 @@ private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, up
 
 public enum ModelFile {
     public static let magic = Array("ATTENDMF".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
+    /// Versions this build reads: 1 (the scratch family only, f32 only) and 2 (encoder families, f16 tensors).
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
     static let alignment = 64
 
     private struct Header: Codable {
@@ -62,15 +64,24 @@ public enum ModelFile {
         var length: Int
     }
 
+    /// How tensor values are stored. Computation is always in f32; f16 halves a file (a shipped model must stay
+    /// small) at a relative rounding of at most 2⁻¹¹ per weight.
+    public enum Storage: String, Sendable {
+        case float32 = "f32"
+        case float16 = "f16"
+
+        var bytesPerValue: Int { self == .float32 ? 4 : 2 }
+    }
+
     // MARK: Writing
 
-    /// The bytes of `model` in the model-file format.
-    public static func encode(_ model: Model) throws -> [UInt8] {
+    /// The bytes of `model` in the model-file format, every tensor stored as `storage`.
+    public static func encode(_ model: Model, storage: Storage = .float32) throws -> [UInt8] {
         var entries: [TensorEntry] = []
         var payloadLength = 0
         for spec in model.layout.tensors {
-            let length = spec.count * MemoryLayout<Float>.size
-            entries.append(TensorEntry(name: spec.name, dtype: "f32", shape: spec.shape, offset: payloadLength,
+            let length = spec.count * storage.bytesPerValue
+            entries.append(TensorEntry(name: spec.name, dtype: storage.rawValue, shape: spec.shape, offset: payloadLength,
                                        length: length))
             payloadLength += roundUp(length, alignment)
         }
@@ -86,11 +97,19 @@ public enum ModelFile {
         store(version, into: &bytes, at: 8)
         store(UInt32(headerBytes.count), into: &bytes, at: 12)
         bytes.replaceSubrange(16..<(16 + headerBytes.count), with: headerBytes)
-        model.parameters.withUnsafeBytes { raw in
-            for (entry, spec) in zip(entries, model.layout.tensors) {
-                let source = raw[(spec.offset * 4)..<(spec.offset * 4 + entry.length)]
-                let start = payloadStart + entry.offset
-                bytes.replaceSubrange(start..<(start + entry.length), with: source)   // little-endian host
+        bytes.withUnsafeMutableBytes { target in
+            model.parameters.withUnsafeBufferPointer { values in
+                for (entry, spec) in zip(entries, model.layout.tensors) {
+                    let start = payloadStart + entry.offset   // little-endian host
+                    switch storage {
+                    case .float32:
+                        (target.baseAddress! + start).copyMemory(from: values.baseAddress! + spec.offset,
+                                                                 byteCount: entry.length)
+                    case .float16:
+                        let halves = (target.baseAddress! + start).bindMemory(to: Float16.self, capacity: spec.count)
+                        for i in 0..<spec.count { halves[i] = Float16(values[spec.offset + i]) }
+                    }
+                }
             }
         }
         let crc = bytes.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count - 4) }
@@ -99,8 +118,8 @@ public enum ModelFile {
     }
 
     /// Writes atomically: a temporary file beside `path`, then a rename, so a crash never leaves half a model.
-    public static func write(_ model: Model, to path: String) throws {
-        let bytes = try encode(model)
+    public static func write(_ model: Model, to path: String, storage: Storage = .float32) throws {
+        let bytes = try encode(model, storage: storage)
         let temporary = path + ".partial"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw ModelFileError.unwritable(path: path, reason: "cannot create \(temporary)")
@@ -129,7 +148,7 @@ public enum ModelFile {
         guard Array(bytes[0..<8]) == magic else { throw ModelFileError.wrongMagic(path: path) }
         guard bytes.count >= 20 else { throw ModelFileError.truncated(path: path, reason: "\(bytes.count) bytes") }
         let version = load(bytes, at: 8)
-        guard version == ModelFile.version else {
+        guard readableVersions.contains(version) else {
             throw ModelFileError.unsupportedVersion(path: path, version: version)
         }
         let headerLength = Int(load(bytes, at: 12))
@@ -167,20 +186,26 @@ public enum ModelFile {
             guard let entry = entriesByName[spec.name] else {
                 throw ModelFileError.tensorMismatch(path: path, tensor: spec.name, reason: "missing")
             }
-            guard entry.dtype == "f32" else {
-                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name, reason: "dtype \(entry.dtype), expected f32")
+            guard let storage = Storage(rawValue: entry.dtype), version >= 2 || storage == .float32 else {
+                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name,
+                                                    reason: "dtype \(entry.dtype), expected f32 or f16 (f32 in version 1)")
             }
             guard entry.shape == spec.shape else {
                 throw ModelFileError.tensorMismatch(path: path, tensor: spec.name,
                                                     reason: "shape \(entry.shape), expected \(spec.shape)")
             }
-            guard entry.length == spec.count * 4, entry.offset >= 0 else {
+            guard entry.length == spec.count * storage.bytesPerValue, entry.offset >= 0 else {
                 throw ModelFileError.tensorMismatch(path: path, tensor: spec.name, reason: "length \(entry.length) bytes")
             }
-            parameters.withUnsafeMutableBytes { raw in
-                let start = payloadStart + entry.offset
-                raw[(spec.offset * 4)..<(spec.offset * 4 + entry.length)]
-                    .copyBytes(from: bytes[start..<(start + entry.length)])
+            let start = payloadStart + entry.offset
+            parameters.withUnsafeMutableBufferPointer { values in
+                bytes.withUnsafeBytes { raw in
+                    for i in 0..<spec.count {
+                        values[spec.offset + i] = storage == .float32
+                            ? raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Float.self)
+                            : Float(raw.loadUnaligned(fromByteOffset: start + 2 * i, as: Float16.self))
+                    }
+                }
             }
         }
         if let extra = header.tensors.first(where: { layout.tensor(named: $0.name) == nil }) {

@@ -15,13 +15,36 @@ public struct TensorSpec: Equatable, Sendable {
     public var count: Int { shape.reduce(1, *) }
 }
 
-/// Offsets of one encoder stage's tensors.
-public struct EncoderStageLayout: Sendable {
-    public let convWeight: TensorSpec    // (Cout, Cin, 3, 3)
+/// Offsets of one convolution's tensors and the batch norm after it (a scratch stage, or a Lite0 convolution).
+public struct ConvBatchNormLayout: Sendable {
+    public let convWeight: TensorSpec    // (Cout, Cin, k, k), or (Cout, 1, k, k) depthwise
     public let bnScale: TensorSpec       // (Cout) γ
     public let bnShift: TensorSpec       // (Cout) β
     public let bnRunningMean: TensorSpec // (Cout)
     public let bnRunningVar: TensorSpec  // (Cout)
+}
+
+/// One MBConv block's convolutions.
+public struct MBConvLayout: Sendable {
+    public let expand: ConvBatchNormLayout?    // (mid, in, 1, 1); nil at expansion 1
+    public let depthwise: ConvBatchNormLayout  // (mid, 1, k, k)
+    public let project: ConvBatchNormLayout    // (out, mid, 1, 1), no ReLU6 after its batch norm
+}
+
+/// The Lite0 family's tensors: stem, the blocks before the tap, and the 1×1 convolution (+ BN + ReLU6) that ends at
+/// the tap: the head, or block 11's expansion (nil for the block-10 tap).
+public struct Lite0Layout: Sendable {
+    public let stem: ConvBatchNormLayout       // (32, 3, 3, 3), stride 2
+    public let blocks: [MBConvLayout]
+    public let last: ConvBatchNormLayout?
+}
+
+/// The per-location projection: LayerNorm over C (ε = 1e-5), then linear C → P, then ReLU.
+public struct ProjectionLayout: Sendable {
+    public let normScale: TensorSpec   // (C)
+    public let normShift: TensorSpec   // (C)
+    public let weight: TensorSpec      // (P, C)
+    public let bias: TensorSpec        // (P)
 }
 
 public struct ParameterLayout: Sendable {
@@ -29,7 +52,12 @@ public struct ParameterLayout: Sendable {
     public private(set) var tensors: [TensorSpec] = []
     public private(set) var count = 0
 
-    public private(set) var stages: [EncoderStageLayout] = []
+    /// The scratch family's stages (empty for another family).
+    public private(set) var stages: [ConvBatchNormLayout] = []
+    /// The Lite0 family's convolutions (nil for another family).
+    public private(set) var lite0: Lite0Layout? = nil
+    /// The projection before the decoder (nil when P = 0).
+    public private(set) var projection: ProjectionLayout? = nil
     public private(set) var embedding: TensorSpec! = nil          // (V, E)
     public private(set) var initHiddenWeight: TensorSpec! = nil   // (H, D)
     public private(set) var initHiddenBias: TensorSpec! = nil     // (H)
@@ -58,17 +86,22 @@ public struct ParameterLayout: Sendable {
         self.config = config
         let (D, E, H, A, V) = (config.featureSize, config.embeddingSize, config.hiddenSize,
                                config.attentionSize, config.vocabularySize)
-        var inChannels = 3
-        for (i, outChannels) in config.channels.enumerated() {
-            let prefix = "encoder.stage\(i + 1)"
-            let stage = EncoderStageLayout(
-                convWeight: add("\(prefix).conv.weight", [outChannels, inChannels, 3, 3]),
-                bnScale: add("\(prefix).bn.weight", [outChannels]),
-                bnShift: add("\(prefix).bn.bias", [outChannels]),
-                bnRunningMean: add("\(prefix).bn.running_mean", [outChannels], trainable: false),
-                bnRunningVar: add("\(prefix).bn.running_var", [outChannels], trainable: false))
-            stages.append(stage)
-            inChannels = outChannels
+        switch config.encoder {
+        case let .scratch(scratch):
+            var inChannels = 3
+            for (i, outChannels) in scratch.channels.enumerated() {
+                stages.append(addConvBatchNorm("encoder.stage\(i + 1)", [outChannels, inChannels, 3, 3]))
+                inChannels = outChannels
+            }
+        case let .efficientNetLite0(lite0Config):
+            lite0 = addLite0(tap: lite0Config.tap)
+        }
+        if config.projectionSize > 0 {
+            let C = config.gridChannels
+            projection = ProjectionLayout(normScale: add("decoder.project.norm.weight", [C]),
+                                          normShift: add("decoder.project.norm.bias", [C]),
+                                          weight: add("decoder.project.weight", [D, C]),
+                                          bias: add("decoder.project.bias", [D]))
         }
         embedding = add("decoder.embedding", [V, E])
         initHiddenWeight = add("decoder.init_h.weight", [H, D])
@@ -101,6 +134,39 @@ public struct ParameterLayout: Sendable {
         return spec
     }
 
+    /// A convolution's weight and its batch norm: γ, β, running mean and variance (the last two never trained).
+    private mutating func addConvBatchNorm(_ prefix: String, _ weightShape: [Int]) -> ConvBatchNormLayout {
+        let outChannels = weightShape[0]
+        return ConvBatchNormLayout(convWeight: add("\(prefix).conv.weight", weightShape),
+                                   bnScale: add("\(prefix).bn.weight", [outChannels]),
+                                   bnShift: add("\(prefix).bn.bias", [outChannels]),
+                                   bnRunningMean: add("\(prefix).bn.running_mean", [outChannels], trainable: false),
+                                   bnRunningVar: add("\(prefix).bn.running_var", [outChannels], trainable: false))
+    }
+
+    /// The Lite0 convolutions up to `tap`: stem, whole blocks, then the head or block 11's expansion.
+    private mutating func addLite0(tap: Lite0Tap) -> Lite0Layout {
+        let stem = addConvBatchNorm("encoder.stem", [Lite0Architecture.stemChannels, 3, 3, 3])
+        var blocks: [MBConvLayout] = []
+        for (i, block) in Lite0Architecture.blocks.prefix(tap.wholeBlocks).enumerated() {
+            let prefix = "encoder.blocks.\(i)"
+            let expand = block.hasExpansion
+                ? addConvBatchNorm("\(prefix).expand", [block.midChannels, block.inChannels, 1, 1]) : nil
+            let depthwise = addConvBatchNorm("\(prefix).depthwise", [block.midChannels, 1, block.kernel, block.kernel])
+            let project = addConvBatchNorm("\(prefix).project", [block.outChannels, block.midChannels, 1, 1])
+            blocks.append(MBConvLayout(expand: expand, depthwise: depthwise, project: project))
+        }
+        var last: ConvBatchNormLayout? = nil
+        switch tap {
+        case .head: last = addConvBatchNorm("encoder.head", [Lite0Architecture.headChannels, 320, 1, 1])
+        case .expansion11:
+            let block = Lite0Architecture.blocks[11]
+            last = addConvBatchNorm("encoder.blocks.11.expand", [block.midChannels, block.inChannels, 1, 1])
+        case .block10: break
+        }
+        return Lite0Layout(stem: stem, blocks: blocks, last: last)
+    }
+
     public func tensor(named name: String) -> TensorSpec? { tensors.first { $0.name == name } }
 
     /// Parameters of the encoder alone (the CNN), the figure the architecture budget speaks of.
@@ -112,6 +178,20 @@ public struct ParameterLayout: Sendable {
 // MARK: - The decoder layers' tensors inside a flat array
 //
 // One mapping from layout to layer arguments, used for weights (inference and training) and for gradients.
+
+extension ProjectionWeights {
+    public init(layout: ProjectionLayout, in base: UnsafePointer<Float>) {
+        self.init(normScale: base + layout.normScale.offset, normShift: base + layout.normShift.offset,
+                  weight: base + layout.weight.offset, bias: base + layout.bias.offset)
+    }
+}
+
+extension ProjectionGradients {
+    public init(layout: ProjectionLayout, in base: UnsafeMutablePointer<Float>) {
+        self.init(normScale: base + layout.normScale.offset, normShift: base + layout.normShift.offset,
+                  weight: base + layout.weight.offset, bias: base + layout.bias.offset)
+    }
+}
 
 extension AttentionWeights {
     public init(layout: ParameterLayout, in base: UnsafePointer<Float>) {

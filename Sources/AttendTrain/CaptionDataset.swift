@@ -20,6 +20,9 @@ public struct CaptionDataset {
     public private(set) var references: [[String]] = []
     /// Per picture: a name (file name or scene number) for logs.
     public private(set) var names: [String] = []
+    /// A frozen encoder's grids of these pictures, in the same order (the feature cache); nil when the encoder is
+    /// trained and reads the pixels.
+    public var gridCache: GridCache? = nil
 
     public init(side: Int) { self.side = side }
 
@@ -29,6 +32,12 @@ public struct CaptionDataset {
     public mutating func append(_ image: RGBImage, captions: [String], name: String) {
         precondition(image.width == side && image.height == side, "pictures must be \(side)×\(side)")
         pixels.append(contentsOf: image.pixels)
+        references.append(captions)
+        names.append(name)
+    }
+
+    /// Adds a picture known only by its name and captions: its grid comes from `gridCache`.
+    public mutating func appendCaptions(_ captions: [String], name: String) {
         references.append(captions)
         names.append(name)
     }
@@ -57,6 +66,15 @@ public struct CaptionDataset {
             }
         }
         return result
+    }
+
+    /// (B, L, C) grids of `indices` from the feature cache, or nil without one.
+    public func grids(_ indices: [Int]) -> [Float]? { gridCache?.grids(indices) }
+
+    /// What the training graph reads for `indices`: their cached grids, or their pixels.
+    public func input(_ indices: [Int]) -> TrainingInput {
+        if let grids = grids(indices) { return .grids(grids) }
+        return .pictures(images(indices))
     }
 
     /// (3, B, S, S) normalised pictures of `indices`: the training graph's channel-major layout.
@@ -120,8 +138,9 @@ public struct BatchPlan {
         let pictures = Array(order[(index * imagesPerBatch)..<((index + 1) * imagesPerBatch)])
         var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
         var captions: [[Int]] = []
+        precondition(dataset.gridCache == nil || augmentation.isIdentity, "cached grids cannot be augmented")
         // (3, B, S, S): written whole when nothing is augmented, else picture by picture below.
-        var images = augmentation.isIdentity ? dataset.images(pictures)
+        var images = augmentation.isIdentity || dataset.gridCache != nil ? []
                                              : [Float](repeating: 0, count: 3 * pictures.count * dataset.side * dataset.side)
         for (slot, picture) in pictures.enumerated() {
             var texts = dataset.references[picture]
@@ -140,7 +159,8 @@ public struct BatchPlan {
             while choice.count < captionsPerImage { choice.append(texts.indices.randomElement(using: &generator)!) }
             for k in choice.prefix(captionsPerImage) { captions.append(encode(texts[k], vocabulary: vocabulary)) }
         }
-        return (TrainingBatch(images: images, imageCount: pictures.count, captions: captions), pictures)
+        let input = augmentation.isIdentity ? dataset.input(pictures) : .pictures(images)
+        return (TrainingBatch(input: input, imageCount: pictures.count, captions: captions), pictures)
     }
 
     /// `<start>` words… `<end>`, at most `maxWords` words.

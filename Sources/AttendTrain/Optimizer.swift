@@ -4,7 +4,8 @@ import Foundation
 // MARK: - Adam with gradient-norm clipping, weight decay and a learning-rate schedule
 //
 // Moments use the parameter layout, so one offset finds a tensor in parameters, gradients and moments.
-// Non-trainable tensors (batch-norm running statistics) are skipped.
+// Non-trainable tensors (batch-norm running statistics) and frozen ones (a pretrained encoder trained around) are
+// skipped.
 
 /// Warmup (linear from 0) then cosine decay to `minimumFraction` of the peak at `totalSteps`.
 public struct LearningRateSchedule: Codable, Equatable, Sendable {
@@ -57,19 +58,23 @@ public final class AdamOptimizer {
     public var firstMoment: [Float]
     public var secondMoment: [Float]
     private let decayed: [Bool]
+    /// The tensors updated: trainable and not frozen.
+    private let updated: [TensorSpec]
 
-    public init(layout: ParameterLayout, options: AdamOptions = AdamOptions()) {
+    /// `frozen` names tensors left as they are (their gradients are ignored).
+    public init(layout: ParameterLayout, options: AdamOptions = AdamOptions(), frozen: (TensorSpec) -> Bool = { _ in false }) {
         self.layout = layout
         self.options = options
         firstMoment = [Float](repeating: 0, count: layout.count)
         secondMoment = firstMoment
-        decayed = layout.tensors.map { $0.trainable && $0.shape.count >= 2 && $0.name != "decoder.embedding" }
+        updated = layout.tensors.filter { $0.trainable && !frozen($0) }
+        decayed = updated.map { $0.shape.count >= 2 && $0.name != "decoder.embedding" }
     }
 
     /// The global L2 norm of the trainable gradients.
     public func gradientNorm(_ gradients: UnsafePointer<Float>) -> Float {
         var sum: Double = 0
-        for spec in layout.tensors where spec.trainable {
+        for spec in updated {
             for i in spec.offset..<(spec.offset + spec.count) { sum += Double(gradients[i]) * Double(gradients[i]) }
         }
         return Float(sum.squareRoot())
@@ -87,7 +92,7 @@ public final class AdamOptimizer {
         let decay = rate * options.weightDecay
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
-                for (spec, isDecayed) in zip(layout.tensors, decayed) where spec.trainable {
+                for (spec, isDecayed) in zip(updated, decayed) {
                     for i in spec.offset..<(spec.offset + spec.count) {
                         let g = gradients[i] * clip
                         m[i] = b1 * m[i] + (1 - b1) * g

@@ -93,8 +93,7 @@ public struct AttentionPointing: Sendable {
 
 /// Greedy-decodes every scene and scores captions and attention.
 public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[SceneObject]]) -> SyntheticScore {
-    let encoder = InferenceEncoder(model: model)
-    let decoder = InferenceDecoder(model: model)
+    let captioner = Captioner(model: model)
     let G = model.config.gridSize
     var score = SyntheticScore(scenes: dataset.count, exactCaptions: 0, pointedWords: 0, pointingHits: 0, chanceRate: 0)
     var pointing = AttentionPointing()
@@ -103,10 +102,8 @@ public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[Sce
     while first < dataset.count {
         let indices = Array(first..<min(first + chunk, dataset.count))
         let images = dataset.imagesBatchMajor(indices)
-        let annotations = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: indices.count) }
-        let prepared = decoder.prepare(annotations: annotations, images: indices.count)
-        let captions = beamSearch(decoder: decoder, prepared: prepared, images: indices.count,
-                                  vocabulary: model.vocabulary, options: CaptionOptions(beamSize: 1, maxWords: 20))
+        let captions = captioner.caption(images: images, count: indices.count,
+                                         options: CaptionOptions(beamSize: 1, maxWords: 20))
         for (caption, index) in zip(captions, indices) {
             let expected = Vocabulary.tokenize(dataset.references[index][0])
             if caption.words == expected {

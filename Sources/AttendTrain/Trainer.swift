@@ -24,6 +24,8 @@ public struct TrainingSettings: Sendable {
     public var maxMinutes: Double? = nil
     /// The best model by validation loss (or the last, without validation).
     public var outputPath: String? = nil
+    /// How the output model stores its tensors (checkpoints are always f32, so a resumed run continues exactly).
+    public var outputStorage = ModelFile.Storage.float32
     /// The resumable checkpoint (model file; the optimizer state sits beside it). Default: `<output>.last`.
     public var checkpointPath: String? = nil
     public var checkpointEverySteps = 200
@@ -103,18 +105,18 @@ public final class Trainer {
         self.settings = settings
         self.train = train
         self.validation = validation
-        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam)
+        // A frozen encoder (its grids come from the feature cache) keeps its pretrained weights.
+        let frozenEncoder = model.config.scratch == nil
+        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam,
+                                  frozen: { frozenEncoder && $0.name.hasPrefix("encoder.") })
         if let resume {
             let saved = try ModelFile.read(path: resume)
             guard saved.vocabulary == model.vocabulary else {
                 throw CheckpointError.mismatch(path: resume, reason: "its vocabulary differs from the one built from this training data")
             }
             guard saved.config == model.config else {
-                throw CheckpointError.mismatch(path: resume, reason: "its configuration differs from this run's "
-                    + "(image \(saved.config.imageSize), channels \(saved.config.channels), E \(saved.config.embeddingSize), "
-                    + "H \(saved.config.hiddenSize), V \(saved.config.vocabularySize) vs image \(model.config.imageSize), "
-                    + "channels \(model.config.channels), E \(model.config.embeddingSize), H \(model.config.hiddenSize), "
-                    + "V \(model.config.vocabularySize))")
+                throw CheckpointError.mismatch(path: resume, reason: "its configuration differs from this run's: "
+                    + "\(describe(saved.config)) vs \(describe(model.config))")
             }
             model = saved
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
@@ -213,7 +215,9 @@ public final class Trainer {
 
     /// Without validation there is no best model: the output is the last one.
     private func finish(_ reason: TrainingStop) throws -> TrainingStop {
-        if validation == nil, let output = settings.outputPath { try ModelFile.write(currentModel(), to: output) }
+        if validation == nil, let output = settings.outputPath {
+            try ModelFile.write(currentModel(), to: output, storage: settings.outputStorage)
+        }
         return reason
     }
 
@@ -243,7 +247,7 @@ public final class Trainer {
                 var model = currentModel()
                 model.metadata["validation_cross_entropy"] = String(loss.crossEntropy)
                 model.metadata["epoch"] = String(progress.epoch)
-                try ModelFile.write(model, to: output)
+                try ModelFile.write(model, to: output, storage: settings.outputStorage)
             }
         } else {
             progress.epochsWithoutImprovement += 1
@@ -270,7 +274,7 @@ public final class Trainer {
                 let texts = dataset.references[picture]
                 for k in 0..<K { captions.append(plan.encode(texts[k % texts.count], vocabulary: vocabulary)) }
             }
-            let loss = evaluator.forward(TrainingBatch(images: dataset.images(pictures), imageCount: pictures.count,
+            let loss = evaluator.forward(TrainingBatch(input: dataset.input(pictures), imageCount: pictures.count,
                                                        captions: captions))
             crossEntropy += Double(loss.crossEntropy) * Double(loss.tokens)
             penalty += Double(loss.penalty) * Double(loss.tokens)
@@ -285,18 +289,16 @@ public final class Trainer {
     /// Greedy captions of the first `images` pictures of a split, scored against their references
     /// (AttendEval, as the COCO toolkit), and a few "name: caption" samples.
     public func validationCaptionScores(_ dataset: CaptionDataset, images: Int) -> (CaptionScores, [String]) {
-        let model = currentModel()
-        let encoder = InferenceEncoder(model: model), decoder = InferenceDecoder(model: model)
+        let captioner = Captioner(model: currentModel())
         var predictions: [String: String] = [:], references: [String: [String]] = [:], samples: [String] = []
         let count = min(images, dataset.count)
         var first = 0
         while first < count {
             let indices = Array(first..<min(first + 16, count))
-            let pictures = dataset.imagesBatchMajor(indices)
-            let annotations = pictures.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: indices.count) }
-            let prepared = decoder.prepare(annotations: annotations, images: indices.count)
-            let captions = beamSearch(decoder: decoder, prepared: prepared, images: indices.count, vocabulary: vocabulary,
-                                      options: CaptionOptions(beamSize: 1, maxWords: settings.maxWords))
+            let options = CaptionOptions(beamSize: 1, maxWords: settings.maxWords)
+            let captions = dataset.grids != nil
+                ? captioner.caption(grid: dataset.grids(indices)!, count: indices.count, options: options)
+                : captioner.caption(images: dataset.imagesBatchMajor(indices), count: indices.count, options: options)
             for (caption, index) in zip(captions, indices) {
                 let name = dataset.names[index]
                 predictions[name] = caption.text
@@ -365,6 +367,12 @@ func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: Caption
     for v in 0..<V {
         model.parameters[bias.offset + v] = counts[v] > 0 ? Float(log(counts[v] / total)) : -20
     }
+}
+
+/// The numbers a mismatch message names: encoder family, input, grid, sizes.
+func describe(_ config: ModelConfig) -> String {
+    "\(config.encoder.family) \(config.imageSize) px, grid \(config.gridSize)×\(config.gridSize)×\(config.gridChannels), "
+        + "P \(config.projectionSize), E \(config.embeddingSize), H \(config.hiddenSize), V \(config.vocabularySize)"
 }
 
 func formatDuration(_ seconds: Double) -> String {

@@ -32,25 +32,49 @@ public struct LossOptions: Equatable, Sendable {
     public var attentionPenalty: Float = 1
     /// Dropout probability on the word embeddings fed to the LSTM and on h_t before the deep output.
     public var dropout: Float = 0.5
+    /// Dropout probability on the grid cells' values before the projection (models with one; a frozen encoder's
+    /// features are otherwise the same every epoch).
+    public var gridDropout: Float = 0
 
-    public init(attentionPenalty: Float = 1, dropout: Float = 0.5) {
+    public init(attentionPenalty: Float = 1, dropout: Float = 0.5, gridDropout: Float = 0) {
         self.attentionPenalty = attentionPenalty
         self.dropout = dropout
+        self.gridDropout = gridDropout
     }
 }
 
-/// One batch: pictures and the caption rows that read them.
+/// What a batch gives the graph for each of its images.
+public enum TrainingInput {
+    /// (3, B, S, S) normalised pictures, channel-major over the batch as the trained (scratch) encoder wants them.
+    case pictures([Float])
+    /// (B, L, C) grids a frozen encoder wrote (the feature cache): the graph starts at the projection.
+    case grids([Float])
+}
+
+/// One batch: pictures (or their grids) and the caption rows that read them.
 public struct TrainingBatch {
-    /// (3, B, S, S) normalised pictures, channel-major over the batch as the encoder wants them.
-    public var images: [Float]
+    public var input: TrainingInput
     public var imageCount: Int
     /// R = B·K rows of ids `<start> w1 … wn <end>`; row r describes image r / K.
     public var captions: [[Int]]
 
-    public init(images: [Float], imageCount: Int, captions: [[Int]]) {
-        self.images = images
+    public init(input: TrainingInput, imageCount: Int, captions: [[Int]]) {
+        self.input = input
         self.imageCount = imageCount
         self.captions = captions
+    }
+
+    public init(images: [Float], imageCount: Int, captions: [[Int]]) {
+        self.init(input: .pictures(images), imageCount: imageCount, captions: captions)
+    }
+
+    /// The (3, B, S, S) pictures of a batch for a trained encoder (asking a grid batch for them is a programmer error).
+    public var images: [Float] {
+        get {
+            guard case let .pictures(images) = input else { preconditionFailure("a grid batch has no pictures") }
+            return images
+        }
+        set { input = .pictures(newValue) }
     }
 }
 
@@ -83,7 +107,10 @@ public final class TrainingGraph {
     var arena: [UnsafeMutableRawPointer] = []
     var dropoutRandom: SeededGenerator
 
-    // Encoder caches, one entry per stage.
+    /// Whether the encoder is trained here (the scratch family) or frozen (its grids come in the batch).
+    public let trainsEncoder: Bool
+
+    // Encoder caches, one entry per stage (the scratch family only).
     var stageSides: [(input: Int, output: Int, pooled: Int)] = []
     var rowsPerChunk: [Int] = []                          // a convolution's output rows per im2col chunk
     let imagesBuffer: UnsafeMutablePointer<Float>         // (3, B, S, S)
@@ -96,6 +123,15 @@ public final class TrainingGraph {
     let columnsGradient: UnsafeMutablePointer<Float>      // same
     var stageOutputGradient: [UnsafeMutablePointer<Float>] = []  // each stage output's gradient
     let convGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
+
+    // The grid and its projection (when the model has one; else `grid` is `annotations`).
+    let grid: UnsafeMutablePointer<Float>                 // (B, L, C) the encoder's output (after grid dropout)
+    let gridGradient: UnsafeMutablePointer<Float>         // (B, L, C) for a trained encoder
+    let gridMask: UnsafeMutablePointer<Float>             // (B, L, C) grid dropout: 0 or 1/(1−p)
+    let normalizedGrid: UnsafeMutablePointer<Float>       // (B, L, C) x̂ of the LayerNorm
+    let scaledGrid: UnsafeMutablePointer<Float>           // (B, L, C) γ x̂ + β
+    let scaledGridGradient: UnsafeMutablePointer<Float>   // (B, L, C)
+    let gridInverseStd: UnsafeMutablePointer<Float>       // (B, L)
 
     // Per-image decoder state.
     let annotations: UnsafeMutablePointer<Float>          // (B, L, D)
@@ -184,13 +220,15 @@ public final class TrainingGraph {
         parameters = parameterBuffer
         gradients = floats(parameterCount)
 
-        let S = config.imageSize
-        imagesBuffer = floats(3 * B * S * S)
+        let S = config.imageSize, C = config.gridChannels
+        let scratch = config.scratch ?? ScratchEncoderConfig(imageSize: S, channels: [], strides: [], poolAfter: [])
+        trainsEncoder = config.scratch != nil
+        imagesBuffer = floats(trainsEncoder ? 3 * B * S * S : 0)
         var side = S, inChannels = 3, largestColumns = 0, largestStage = 0
-        for stage in 0..<config.channels.count {
-            let outChannels = config.channels[stage]
-            let outSide = convOutputSize(side, stride: config.strides[stage])
-            let pooledSide = config.poolAfter[stage] ? outSide / 2 : outSide
+        for stage in 0..<scratch.channels.count {
+            let outChannels = scratch.channels[stage]
+            let outSide = convOutputSize(side, stride: scratch.strides[stage])
+            let pooledSide = scratch.poolAfter[stage] ? outSide / 2 : outSide
             stageSides.append((side, outSide, pooledSide))
             let chunkRows = min(B * outSide, convolutionRowsPerChunk(inChannels: inChannels, outputWidth: outSide))
             rowsPerChunk.append(chunkRows)
@@ -198,7 +236,7 @@ public final class TrainingGraph {
             largestStage = max(largestStage, outChannels * B * outSide * outSide)
             convOutput.append(floats(outChannels * B * outSide * outSide))
             stageOutput.append(floats(outChannels * B * pooledSide * pooledSide))
-            argmax.append(config.poolAfter[stage] ? integers(outChannels * B * pooledSide * pooledSide) : nil)
+            argmax.append(scratch.poolAfter[stage] ? integers(outChannels * B * pooledSide * pooledSide) : nil)
             bnMean.append(floats(outChannels))
             bnInverseStd.append(floats(outChannels))
             stageOutputGradient.append(floats(outChannels * B * pooledSide * pooledSide))
@@ -210,6 +248,14 @@ public final class TrainingGraph {
         convGradient = floats(largestStage)
 
         annotations = floats(B * L * D)
+        let projects = layout.projection != nil
+        grid = projects ? floats(B * L * C) : annotations
+        gridGradient = floats(projects && trainsEncoder ? B * L * C : 0)
+        gridMask = floats(projects ? B * L * C : 0)
+        normalizedGrid = floats(projects ? B * L * C : 0)
+        scaledGrid = floats(projects ? B * L * C : 0)
+        scaledGridGradient = floats(projects ? B * L * C : 0)
+        gridInverseStd = floats(projects ? B * L : 0)
         annotationsGradient = floats(B * L * D)
         projected = floats(B * L * A)
         projectedGradient = floats(B * L * A)
@@ -285,5 +331,9 @@ public final class TrainingGraph {
     var lstmGradients: LSTMGradients { LSTMGradients(layout: layout, in: gradients) }
     var deepOutputWeights: DeepOutputWeights { DeepOutputWeights(layout: layout, in: parameters) }
     var deepOutputGradients: DeepOutputGradients { DeepOutputGradients(layout: layout, in: gradients) }
+    var projectionWeights: ProjectionWeights? { layout.projection.map { ProjectionWeights(layout: $0, in: parameters) } }
+    var projectionGradients: ProjectionGradients? {
+        layout.projection.map { ProjectionGradients(layout: $0, in: gradients) }
+    }
 
 }

@@ -4,7 +4,8 @@ import Foundation
 
 // MARK: - Forward and backward over one batch
 //
-// forward: encoder (conv → BN → ReLU → pool per stage), annotations, initial state, then T teacher-forced
+// forward: encoder (conv → BN → ReLU → pool per stage; or the grids a frozen encoder wrote), the projection (when
+// the model has one), annotations, initial state, then T teacher-forced
 // steps (embedding → attention → LSTM → deep output → cross-entropy). backward walks the same lines upward.
 
 extension TrainingGraph {
@@ -13,10 +14,9 @@ extension TrainingGraph {
     public func forward(_ batch: TrainingBatch) -> LossValue {
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
-        let B = batch.imageCount, K = capacity.captionsPerImage, R = B * K, S = config.imageSize
+        let B = batch.imageCount, K = capacity.captionsPerImage, R = B * K, S = config.imageSize, C = config.gridChannels
         precondition(B >= 1 && B <= capacity.images, "batch of \(B) images; the graph holds \(capacity.images)")
         precondition(batch.captions.count == R, "expected \(R) caption rows (\(K) per image)")
-        precondition(batch.images.count == 3 * B * S * S, "images must be (3, B, S, S)")
         let T = batch.captions.map { $0.count - 1 }.max()!
         precondition(T >= 1 && T <= capacity.steps, "captions predict \(T) words; the graph holds \(capacity.steps)")
         batchImages = B
@@ -29,36 +29,38 @@ extension TrainingGraph {
         let imageOrder = (0..<B).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
         loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
                      captionsPerImage: K)
-        batch.images.withUnsafeBufferPointer { images in
-            for channel in 0..<3 {
+        var clock = DispatchTime.now().uptimeNanoseconds
+        switch batch.input {
+        case let .pictures(images):
+            precondition(trainsEncoder, "a frozen encoder's graph reads grids, not pictures")
+            precondition(images.count == 3 * B * S * S, "images must be (3, B, S, S)")
+            images.withUnsafeBufferPointer { images in
+                for channel in 0..<3 {
+                    for (slot, image) in imageOrder.enumerated() {
+                        let source = images.baseAddress! + (channel * B + image) * S * S
+                        (imagesBuffer + (channel * B + slot) * S * S).update(from: source, count: S * S)
+                    }
+                }
+            }
+            encoderForward(batch: B)
+            lap(&clock, "encoder forward")
+        case let .grids(grids):
+            precondition(!trainsEncoder, "a trained encoder's graph reads pictures")
+            precondition(grids.count == B * L * C, "grids must be (B, L, C)")
+            grids.withUnsafeBufferPointer { grids in
                 for (slot, image) in imageOrder.enumerated() {
-                    let source = images.baseAddress! + (channel * B + image) * S * S
-                    (imagesBuffer + (channel * B + slot) * S * S).update(from: source, count: S * S)
+                    (grid + slot * L * C).update(from: grids.baseAddress! + image * L * C, count: L * C)
                 }
             }
         }
-
-        // Encoder.
-        var clock = DispatchTime.now().uptimeNanoseconds
-        var input = UnsafePointer(imagesBuffer), inChannels = 3
-        for stage in 0..<config.channels.count {
-            let spec = layout.stages[stage], outChannels = config.channels[stage], sides = stageSides[stage]
-            convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
-                               bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
-                               height: sides.input, width: sides.input, stride: config.strides[stage],
-                               rowsPerChunk: rowsPerChunk[stage])
-            // Validation normalises by the running statistics, as inference does; no backward follows.
-            batchNormReLUPoolForward(output: stageOutput[stage], argmax: argmax[stage], mean: bnMean[stage],
-                                     inverseStd: bnInverseStd[stage], input: convOutput[stage],
-                                     scale: weight(spec.bnScale), shift: weight(spec.bnShift),
-                                     runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
-                                     batchStatistics: training, channels: outChannels, batch: B,
-                                     height: sides.output, width: sides.output, pool: config.poolAfter[stage])
-            input = UnsafePointer(stageOutput[stage])
-            inChannels = outChannels
+        if let projection = projectionWeights {
+            drawDropoutMask(gridMask, count: B * L * C, probability: options.gridDropout)
+            for i in 0..<(B * L * C) { grid[i] *= gridMask[i] }
+            projectionForward(output: annotations, normalized: normalizedGrid, scaled: scaledGrid,
+                              inverseStd: gridInverseStd, grid: grid, weights: projection, rows: B * L, channels: C,
+                              outFeatures: D)
+            lap(&clock, "projection forward")
         }
-        channelMajorToRows(annotations, features: input, channels: D, batch: B, locations: L)
-        lap(&clock, "encoder forward")
 
         // Per-image decoder state: W_a a, h_0 = tanh(init_h(mean a)), c_0 likewise.
         attentionProjectFeatures(projected: projected, annotations: annotations, weight: weight(layout.attFeatureWeight),
@@ -117,6 +119,29 @@ extension TrainingGraph {
         let tokens = Float(max(tokenCount, 1))
         return LossValue(total: (Float(crossEntropySum) + penalty) / tokens, crossEntropy: Float(crossEntropySum) / tokens,
                          penalty: penalty / tokens, tokens: tokenCount)
+    }
+
+    /// The scratch encoder over imagesBuffer (3, B, S, S): conv → BN → ReLU (→ pool) per stage, into grid (B, L, C).
+    func encoderForward(batch B: Int) {
+        let scratch = config.scratch!
+        var input = UnsafePointer(imagesBuffer), inChannels = 3
+        for stage in 0..<scratch.channels.count {
+            let spec = layout.stages[stage], outChannels = scratch.channels[stage], sides = stageSides[stage]
+            convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
+                               bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
+                               height: sides.input, width: sides.input, stride: scratch.strides[stage],
+                               rowsPerChunk: rowsPerChunk[stage])
+            // Validation normalises by the running statistics, as inference does; no backward follows.
+            batchNormReLUPoolForward(output: stageOutput[stage], argmax: argmax[stage], mean: bnMean[stage],
+                                     inverseStd: bnInverseStd[stage], input: convOutput[stage],
+                                     scale: weight(spec.bnScale), shift: weight(spec.bnShift),
+                                     runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
+                                     batchStatistics: training, channels: outChannels, batch: B,
+                                     height: sides.output, width: sides.output, pool: scratch.poolAfter[stage])
+            input = UnsafePointer(stageOutput[stage])
+            inChannels = outChannels
+        }
+        channelMajorToRows(grid, features: input, channels: config.gridChannels, batch: B, locations: config.locations)
     }
 
     /// Backward of the last `forward` (in training mode): adds ∂loss.total/∂parameters into `gradients`.
@@ -202,18 +227,31 @@ extension TrainingGraph {
 
         lap(&clock, "decoder backward")
 
+        let C = config.gridChannels
+        if let projection = projectionWeights, let projectionGradients {
+            if trainsEncoder { gridGradient.update(repeating: 0, count: B * L * C) }
+            projectionBackward(gridGradient: trainsEncoder ? gridGradient : nil, gradients: projectionGradients,
+                               normalizedGradient: scaledGridGradient, outputGradient: annotationsGradient,
+                               output: annotations, normalized: normalizedGrid, scaled: scaledGrid,
+                               inverseStd: gridInverseStd, weights: projection, rows: B * L, channels: C, outFeatures: D)
+            if trainsEncoder { for i in 0..<(B * L * C) { gridGradient[i] *= gridMask[i] } }
+            lap(&clock, "projection backward")
+        }
+        guard let scratch = config.scratch else { return }
+
         // Encoder, last stage first.
-        let lastStage = config.channels.count - 1
-        rowsToChannelMajor(stageOutputGradient[lastStage], rows: annotationsGradient, channels: D, batch: B, locations: L)
+        let lastStage = scratch.channels.count - 1
+        rowsToChannelMajor(stageOutputGradient[lastStage], rows: layout.projection == nil ? annotationsGradient : gridGradient,
+                           channels: C, batch: B, locations: L)
         for stage in stride(from: lastStage, through: 0, by: -1) {
-            let spec = layout.stages[stage], outChannels = config.channels[stage], sides = stageSides[stage]
-            let inChannels = stage == 0 ? 3 : config.channels[stage - 1]
+            let spec = layout.stages[stage], outChannels = scratch.channels[stage], sides = stageSides[stage]
+            let inChannels = stage == 0 ? 3 : scratch.channels[stage - 1]
             batchNormReLUPoolBackward(inputGradient: convGradient, scaleGradient: gradient(spec.bnScale),
                                       shiftGradient: gradient(spec.bnShift), outputGradient: stageOutputGradient[stage],
                                       output: stageOutput[stage], argmax: argmax[stage], input: convOutput[stage],
                                       mean: bnMean[stage], inverseStd: bnInverseStd[stage], scale: weight(spec.bnScale),
                                       channels: outChannels, batch: B, height: sides.output, width: sides.output,
-                                      pool: config.poolAfter[stage])
+                                      pool: scratch.poolAfter[stage])
             let stageInput = UnsafePointer(stage == 0 ? imagesBuffer : stageOutput[stage - 1])
             var inputGradient: UnsafeMutablePointer<Float>? = nil
             if stage > 0 {
@@ -224,7 +262,7 @@ extension TrainingGraph {
                                 columns: columns, columnsGradient: columnsGradient, outputGradient: convGradient,
                                 input: stageInput, weight: weight(spec.convWeight), inChannels: inChannels,
                                 outChannels: outChannels, batch: B, height: sides.input, width: sides.input,
-                                stride: config.strides[stage], rowsPerChunk: rowsPerChunk[stage])
+                                stride: scratch.strides[stage], rowsPerChunk: rowsPerChunk[stage])
         }
         lap(&clock, "encoder backward")
     }
@@ -256,8 +294,8 @@ extension TrainingGraph {
     }
 
     /// mask (count) = 1/(1−p) with probability 1−p, else 0; all ones when not training or p = 0.
-    func drawDropoutMask(_ mask: UnsafeMutablePointer<Float>, count: Int) {
-        let p = options.dropout
+    func drawDropoutMask(_ mask: UnsafeMutablePointer<Float>, count: Int, probability: Float? = nil) {
+        let p = probability ?? options.dropout
         guard training && p > 0 else { mask.update(repeating: 1, count: count); return }
         let keep = 1 / (1 - p)
         for i in 0..<count { mask[i] = dropoutRandom.nextUnitFloat() < p ? 0 : keep }

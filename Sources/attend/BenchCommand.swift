@@ -45,18 +45,18 @@ struct BenchCommand: ParsableCommand {
         let encoderTime = Self.median(repeats) {
             _ = oneImage.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
         }
-        let annotations = oneImage.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
+        let grid = oneImage.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
         let beamTime = Self.median(repeats) {
-            _ = captioner.caption(annotations: annotations, count: 1, options: CaptionOptions(beamSize: 3))
+            _ = captioner.caption(grid: grid, count: 1, options: CaptionOptions(beamSize: 3))
         }
         let batchEncoderTime = Self.median(max(1, repeats / 2)) {
             _ = manyImages.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: batch) }
         }
-        let manyAnnotations = manyImages.withUnsafeBufferPointer {
+        let manyGrids = manyImages.withUnsafeBufferPointer {
             captioner.encoder.encode(images: $0.baseAddress!, batch: batch)
         }
         let greedyTime = Self.median(max(1, repeats / 2)) {
-            _ = captioner.caption(annotations: manyAnnotations, count: batch, options: CaptionOptions(beamSize: 1))
+            _ = captioner.caption(grid: manyGrids, count: batch, options: CaptionOptions(beamSize: 1))
         }
         let encoderRate = Double(config.encoderFLOPs) / encoderTime / 1e9
         let batchEncoderRate = Double(config.encoderFLOPs * batch) / batchEncoderTime / 1e9

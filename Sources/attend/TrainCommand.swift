@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attend
 import AttendEval
 import AttendMath
 import AttendModel
@@ -10,11 +11,13 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a captioning model from scratch on the CPU (Flickr8k layout, or synthetic scenes).",
+        abstract: "Train a captioning model on the CPU (Flickr8k layout, or synthetic scenes).",
         discussion: """
             Progress goes to stderr; --log writes one JSON line per step. A checkpoint (<out>.last and \
             <out>.last.optim) is written every --checkpoint-every steps, at each epoch, on Ctrl-C and at \
-            --max-minutes; --resume <out>.last continues the same run.
+            --max-minutes; --resume <out>.last continues the same run. A pretrained encoder (--config default, \
+            EfficientNet-Lite0 from --encoder) stays frozen: each photo is encoded once into the feature cache \
+            (--cache), and the decoder trains on the cached grids.
             """)
 
     @Option(help: "Flickr8k folder: images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt.")
@@ -29,8 +32,26 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to write the model (the best by validation loss when there is a dev split).")
     var out: String
 
-    @Option(help: "Model configuration: default (224 px, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid) or tiny (tests).")
+    @Option(help: "Model configuration: default (pretrained EfficientNet-Lite0, 7×7 head grid projected to 512), scratch (a CNN learnt from the photos, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid), tiny or lite0-tiny (tests).")
     var config: String = "default"
+
+    @Option(help: "A model file whose encoder tensors start this run (an imported EfficientNet-Lite0, scripts/import_lite0.py, or a trained model of the same family). Needed for a pretrained family; default: models/default.attend when it has that family.")
+    var encoder: String?
+
+    @Option(help: "Feature cache of a frozen encoder's grids (built when missing or stale). Default: <out>.grids.")
+    var cache: String?
+
+    @Option(help: "With a frozen encoder: an input side other than the configuration's (448 doubles the grid's side).")
+    var imageSize: Int?
+
+    @Option(help: "With a frozen EfficientNet-Lite0: the grid the decoder attends to: head (1280 channels, stride 32), x11 (block 11's 672-channel expansion, stride 16) or b10 (block 10's 112 channels, stride 16).")
+    var tap: String?
+
+    @Option(help: "Dropout on the cached grid's values before the projection.")
+    var gridDropout: Float = 0.2
+
+    @Option(help: "How the --out model stores its tensors: f32, or f16 (half the size; checkpoints stay f32).")
+    var store: String = "f32"
 
     @Option(help: "Epochs over the training pictures.")
     var epochs: Int = 10
@@ -128,6 +149,14 @@ struct TrainCommand: ParsableCommand {
         if ModelConfig.named(config) == nil {
             throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
         }
+        if ModelFile.Storage(rawValue: store) == nil { throw ValidationError("--store takes f32 or f16, not '\(store)'") }
+        if let tap, Lite0Tap(rawValue: tap) == nil {
+            throw ValidationError("--tap takes \(Lite0Tap.allCases.map(\.rawValue).joined(separator: ", ")), not '\(tap)'")
+        }
+        if let imageSize, imageSize < 32 { throw ValidationError("--image-size must be at least 32") }
+        if (tap != nil || imageSize != nil), case .scratch = ModelConfig.named(config)!.encoder {
+            throw ValidationError("--tap and --image-size are for a pretrained encoder's configuration")
+        }
     }
 
     func run() throws {
@@ -139,7 +168,8 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = lr
         settings.warmupSteps = warmup
         settings.seed = seed
-        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout)
+        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout, gridDropout: gridDropout)
+        settings.outputStorage = ModelFile.Storage(rawValue: store)!
         settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
         settings.maxMinutes = maxMinutes
         settings.budgetMinutes = budgetMinutes
@@ -163,7 +193,16 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func modelConfig() -> ModelConfig { ModelConfig.named(config)! }
+    /// The named configuration with --image-size and --tap applied.
+    func modelConfig() -> ModelConfig {
+        var model = ModelConfig.named(config)!
+        if case var .efficientNetLite0(lite0) = model.encoder {
+            if let imageSize { lite0.imageSize = imageSize }
+            if let tap { lite0.tap = Lite0Tap(rawValue: tap)! }
+            model.encoder = .efficientNetLite0(lite0)
+        }
+        return model
+    }
 
     func runSynthetic(count: Int, settings: TrainingSettings) throws {
         var settings = settings
@@ -206,18 +245,70 @@ struct TrainCommand: ParsableCommand {
         let trainingCaptions = corpus.split("train").flatMap { corpus.references($0) }
         let vocabulary = Vocabulary(trainingCaptions: trainingCaptions, minimumCount: 5)
         warn("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
+        var model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
+        let train: CaptionDataset, dev: CaptionDataset
         let started = Date()
-        let train = try CaptionDataset(corpus: corpus, split: "train", side: side)
-        let dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
-        warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
-                    Date().timeIntervalSince(started)))
-        let model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
+        if model.config.scratch != nil {
+            train = try CaptionDataset(corpus: corpus, split: "train", side: side)
+            dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
+            warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
+                        Date().timeIntervalSince(started)))
+        } else {
+            try loadPretrainedEncoder(into: &model)
+            let file = try openOrBuildCache(model: model, corpus: corpus, splits: ["train", "dev"])
+            train = try CaptionDataset(corpus: corpus, split: "train", cache: file)
+            dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
+        }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
         trainer.metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
         let stop = try trainer.run()
         warn("time per phase: " + trainer.graph.seconds.sorted { $0.key < $1.key }
             .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
         warn("stopped: \(stop.rawValue) after \(trainer.progress.step) steps; checkpoint \(trainer.checkpointPath ?? "-")")
+    }
+
+    /// Copies the encoder tensors of --encoder (or of the shipped default model) into `model`: same family, and
+    /// every encoder tensor of `model` present there with its shape (a smaller tap or another input side needs
+    /// no other weights).
+    func loadPretrainedEncoder(into model: inout Model) throws {
+        let path = try encoder ?? ModelLocator.locate("default")
+        let source = try ModelFile.read(path: path)
+        guard source.config.encoder.family == model.config.encoder.family else {
+            throw ValidationError("\(path): its encoder is \(source.config.encoder.family), this configuration's is "
+                + "\(model.config.encoder.family)")
+        }
+        for spec in model.layout.tensors where spec.name.hasPrefix("encoder.") {
+            guard let from = source.layout.tensor(named: spec.name), from.shape == spec.shape else {
+                throw ValidationError("\(path): no tensor \(spec.name) of shape \(spec.shape)")
+            }
+            model.parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: source.values(of: from))
+        }
+        warn("encoder: \(model.config.encoder.family) from \(path) (\(model.layout.encoderParameterCount) weights, frozen)")
+    }
+
+    /// The feature cache of `splits`' photos for `model`'s encoder: --cache (default <out>.grids) when it holds
+    /// them for this encoder and preprocessing, else built anew.
+    func openOrBuildCache(model: Model, corpus: CaptionCorpus, splits: [String]) throws -> GridCacheFile {
+        let path = cache ?? out + ".grids"
+        let names = splits.flatMap { corpus.split($0) }
+        let key = GridCacheKey(model: model)
+        if let file = GridCacheFile(path: path, key: key), Set(names).isSubset(of: file.names) {
+            warn("feature cache: \(path) (\(file.names.count) grids)")
+            return file
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            warn("feature cache: \(path) was made by another encoder, preprocessing or photo list: rebuilding it")
+        }
+        let started = Date()
+        let file = try GridCacheFile.build(path: path, model: model, names: names, paths: names.map(corpus.imagePath)) { done in
+            if done % 512 < 32 || done == names.count {
+                let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
+                warn(String(format: "feature cache: %d/%d photos, %.1f photos/s", done, names.count, rate))
+            }
+        }
+        warn(String(format: "feature cache: %@, %d grids of %d×%d in %.0f s", path, names.count, model.config.locations,
+                    model.config.gridChannels, Date().timeIntervalSince(started)))
+        return file
     }
 }
 

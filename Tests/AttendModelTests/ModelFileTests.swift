@@ -47,10 +47,54 @@ final class ModelFileTests: XCTestCase {
             XCTAssertEqual($0 as? ModelFileError, .wrongMagic(path: "m"))
         }
         bytes = try ModelFile.encode(model)
-        bytes[8] = 2
+        XCTAssertEqual(bytes[8], 2, "files are written as version 2")
+        bytes[8] = 3
         XCTAssertThrowsError(try ModelFile.decode(bytes, path: "m")) {
-            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 2))
+            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 3))
         }
+    }
+
+    func testFloat16StorageRoundsEachValueAndHalvesThePayload() throws {
+        let half = try ModelFile.encode(model, storage: .float16), full = try ModelFile.encode(model)
+        let decoded = try ModelFile.decode(half, path: "m")
+        XCTAssertEqual(decoded.parameters, model.parameters.map { Float(Float16($0)) })
+        XCTAssertNotEqual(decoded.parameters, model.parameters, "rounding to f16 changes some values")
+        XCTAssertLessThan(Double(half.count), 0.6 * Double(full.count))
+    }
+
+    /// A version-1 file (the scratch family's numbers in the configuration itself, f32 only), built here from
+    /// docs/MODEL_FORMAT.md's layout rather than by ModelFile, reads as the scratch family without a projection.
+    func testVersion1FilesStillLoad() throws {
+        let v2 = try ModelFile.encode(model)
+        let headerLength = Int(v2[12]) | Int(v2[13]) << 8 | Int(v2[14]) << 16 | Int(v2[15]) << 24
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v2[16..<(16 + headerLength)])) as? [String: Any])
+        var config = try XCTUnwrap(header["config"] as? [String: Any])
+        let encoder = try XCTUnwrap(config.removeValue(forKey: "encoder") as? [String: Any])
+        config.removeValue(forKey: "projectionSize")
+        for key in ["imageSize", "channels", "strides", "poolAfter"] { config[key] = encoder[key] }
+        header["config"] = config
+        let payloadStart = (16 + headerLength + 63) / 64 * 64
+        let payload = v2[payloadStart..<(v2.count - 4)]
+        let newHeader = Array(try JSONSerialization.data(withJSONObject: header))
+        var v1 = Array("ATTENDMF".utf8) + [1, 0, 0, 0] + withUnsafeBytes(of: UInt32(newHeader.count).littleEndian, Array.init)
+        v1 += newHeader
+        v1 += [UInt8](repeating: 0, count: (16 + newHeader.count + 63) / 64 * 64 - v1.count)
+        v1 += payload
+        v1 += withUnsafeBytes(of: crc32(v1).littleEndian, Array.init)
+        let decoded = try ModelFile.decode(v1, path: "v1.attend")
+        XCTAssertEqual(decoded.config, model.config)
+        XCTAssertEqual(decoded.parameters, model.parameters)
+    }
+
+    func testTheScratchModelShippedAsVersion1Loads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models/scratch.attend").path
+        let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertEqual(bytes[8], 1, "models/scratch.attend is a version-1 file")
+        let scratch = try ModelFile.decode([UInt8](bytes), path: path)
+        XCTAssertEqual(scratch.config.encoder.family, "scratch")
+        XCTAssertEqual(scratch.config.gridSize, 14)
+        XCTAssertEqual(scratch.config.featureSize, 256)
     }
 
     func testFlippedPayloadBitFailsTheChecksum() throws {

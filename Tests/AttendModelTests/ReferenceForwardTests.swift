@@ -3,8 +3,12 @@ import Foundation
 import XCTest
 
 /// The Swift forward pass against scripts/reference_forward.py (numpy, float64, written from
-/// docs/MODEL_FORMAT.md alone). Features and logits within 1e-4 relative; word ids exactly.
+/// docs/MODEL_FORMAT.md alone), for each encoder family: the scratch CNN (`tiny`) and EfficientNet-Lite0 at 72 px
+/// with its stride-16 grid projected (`lite0-tiny`, random weights: every depthwise kernel size and stride, SAME
+/// padding on odd sides, residuals). Grid features and logits within 1e-4 relative; word ids exactly.
 final class ReferenceForwardTests: XCTestCase {
+    static let fixtureNames = ["reference_tiny", "reference_lite0_tiny"]
+
     struct Fixture: Decodable {
         struct Image: Decodable {
             var features: [Double]
@@ -24,10 +28,11 @@ final class ReferenceForwardTests: XCTestCase {
         var images: [Image]
     }
 
-    func loadFixture() throws -> Fixture {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "reference_tiny", withExtension: "json",
-                                                  subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    func loadFixtures() throws -> [Fixture] {
+        try Self.fixtureNames.map { name in
+            let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
+            return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        }
     }
 
     /// The inputs the script generates: value of flat index i of (B, 3, S, S).
@@ -43,16 +48,17 @@ final class ReferenceForwardTests: XCTestCase {
     }
 
     func testModelIsTheOneTheReferenceRead() throws {
-        let fixture = try loadFixture()
+        for fixture in try loadFixtures() {
         let model = Model.referenceRandom(configName: fixture.config_name, vocabularySize: fixture.vocabulary_size,
                                           seed: fixture.seed)
         let bytes = try ModelFile.encode(model)
         let crc = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         XCTAssertEqual(crc, fixture.model_crc32, "Model.random or the file format changed: regenerate the fixture")
+        }
     }
 
     func testEncoderFeaturesMatchReference() throws {
-        let fixture = try loadFixture()
+        for fixture in try loadFixtures() {
         let model = Model.referenceRandom(configName: fixture.config_name, vocabularySize: fixture.vocabulary_size,
                                           seed: fixture.seed)
         let captioner = Captioner(model: model)
@@ -60,20 +66,21 @@ final class ReferenceForwardTests: XCTestCase {
         let features = images.withUnsafeBufferPointer {
             captioner.encoder.encode(images: $0.baseAddress!, batch: fixture.batch)
         }
-        let perImage = model.config.locations * model.config.featureSize
+        let perImage = model.config.locations * model.config.gridChannels
         for (b, image) in fixture.images.enumerated() {
             let error = relativeError(Array(features[(b * perImage)..<((b + 1) * perImage)]), image.features)
-            XCTAssertLessThan(error, 1e-4, "image \(b) features")
+            XCTAssertLessThan(error, 1e-4, "\(fixture.config_name) image \(b) grid")
+        }
         }
     }
 
     func testDecoderStepsMatchReferenceLogitsAttentionAndBeta() throws {
-        let fixture = try loadFixture()
+        for fixture in try loadFixtures() {
         let model = Model.referenceRandom(configName: fixture.config_name, vocabularySize: fixture.vocabulary_size,
                                           seed: fixture.seed)
         let captioner = Captioner(model: model)
         let annotations = fixture.images.flatMap { $0.features.map(Float.init) }
-        let prepared = captioner.decoder.prepare(annotations: annotations, images: fixture.batch)
+        let prepared = captioner.decoder.prepare(grid: annotations, images: fixture.batch)
         var previous = [Int32](repeating: 1, count: fixture.batch)
         var hidden = prepared.hidden, cell = prepared.cell
         var output = captioner.decoder.makeStepOutput(rows: fixture.batch)
@@ -94,10 +101,11 @@ final class ReferenceForwardTests: XCTestCase {
             hidden = output.hidden
             cell = output.cell
         }
+        }
     }
 
     func testGreedyAndBeamWordsMatchReferenceExactly() throws {
-        let fixture = try loadFixture()
+        for fixture in try loadFixtures() {
         let model = Model.referenceRandom(configName: fixture.config_name, vocabularySize: fixture.vocabulary_size,
                                           seed: fixture.seed)
         let captioner = Captioner(model: model)
@@ -118,6 +126,7 @@ final class ReferenceForwardTests: XCTestCase {
                 XCTAssertEqual(token.attention.reduce(0, +), 1, accuracy: 1e-5, "attention sums to 1")
                 XCTAssertEqual(token.attention.count, model.config.locations)
             }
+        }
         }
     }
 }

@@ -11,10 +11,9 @@ import XCTest
 final class GradientModelTests: XCTestCase {
     static func tinyModel(seed: UInt64 = 3) -> Model {
         var config = ModelConfig()
-        config.imageSize = 12
-        config.channels = [4, 5]
-        config.strides = [2, 1]
-        config.poolAfter = [true, false]   // 12 → 6 → 3: a 3×3 grid
+        // 12 → 6 → 3: a 3×3 grid
+        config.encoder = .scratch(ScratchEncoderConfig(imageSize: 12, channels: [4, 5], strides: [2, 1],
+                                                       poolAfter: [true, false]))
         config.embeddingSize = 5
         config.hiddenSize = 6
         config.attentionSize = 4

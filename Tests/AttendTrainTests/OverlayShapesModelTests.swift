@@ -18,7 +18,7 @@ final class OverlayShapesModelTests: XCTestCase {
             throw XCTSkip("models/shapes.attend is absent (it comes from branch train): overlay-on-shapes test not run")
         }
         let captioner = Captioner(model: try ModelFile.read(path: Self.modelPath))
-        let input = ModelInput(size: captioner.config.imageSize)
+        let input = captioner.config.modelInput
         let grid = captioner.config.gridSize
         let shapes: Set<String> = ["circle", "square", "triangle", "diamond"]
 

@@ -10,10 +10,9 @@ final class TrainingLoopTests: XCTestCase {
     static func tinySetup() -> (Model, CaptionDataset) {
         let (dataset, _) = syntheticDataset(count: 16, seed: 5, size: 32)
         var config = shapesConfiguration()
-        config.imageSize = 32
-        config.channels = [8, 8, 16, 16]   // 32 → 16 → 8 → 4: a 4×4 grid
-        config.strides = [2, 1, 1, 1]
-        config.poolAfter = [false, true, true, false]
+        // 32 → 16 → 8 → 4: a 4×4 grid
+        config.encoder = .scratch(ScratchEncoderConfig(imageSize: 32, channels: [8, 8, 16, 16], strides: [2, 1, 1, 1],
+                                                       poolAfter: [false, true, true, false]))
         config.embeddingSize = 16
         config.hiddenSize = 24
         config.attentionSize = 16

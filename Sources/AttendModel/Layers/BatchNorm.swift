@@ -51,10 +51,11 @@ public func batchNormStatistics(mean: UnsafeMutablePointer<Float>, inverseStd: U
 /// weight (Cout, K) is scaled in place row by row; returns the bias (Cout) the folded convolution adds.
 public func foldBatchNorm(weight: UnsafeMutablePointer<Float>, outChannels: Int, fanIn: Int,
                           scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
-                          runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>) -> [Float] {
+                          runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                          epsilon: Float = batchNormEpsilon) -> [Float] {
     var bias = [Float](repeating: 0, count: outChannels)
     for o in 0..<outChannels {
-        let factor = scale[o] / (runningVar[o] + batchNormEpsilon).squareRoot()
+        let factor = scale[o] / (runningVar[o] + epsilon).squareRoot()
         let row = weight + o * fanIn
         for k in 0..<fanIn { row[k] *= factor }
         bias[o] = shift[o] - runningMean[o] * factor

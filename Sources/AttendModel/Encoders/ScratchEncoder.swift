@@ -1,22 +1,25 @@
 import AttendMath
 import Foundation
 
-// MARK: - Encoder for inference
+// MARK: - The scratch family's encoder for inference
 //
 // The CNN with each batch norm folded into the convolution before it (weights scaled, a bias added), so an
 // inference pass is convolution + ReLU (+ pool) per stage. Activations are (C, B, H, W) throughout.
 
-public final class InferenceEncoder {
+public final class ScratchEncoder: GridEncoder {
     public let config: ModelConfig
+    let scratch: ScratchEncoderConfig
     /// Folded weights (Cout, Cin·9) and biases (Cout), one pair per stage.
     private let weights: [[Float]]
     private let biases: [[Float]]
 
     public init(model: Model) {
+        guard let scratch = model.config.scratch else { preconditionFailure("ScratchEncoder needs a scratch model") }
         config = model.config
+        self.scratch = scratch
         var weights: [[Float]] = [], biases: [[Float]] = []
         var inChannels = 3
-        for (stage, layout) in zip(model.config.channels, model.layout.stages) {
+        for (stage, layout) in zip(scratch.channels, model.layout.stages) {
             var weight = model.values(of: layout.convWeight)
             let bias = weight.withUnsafeMutableBufferPointer { w in
                 foldBatchNorm(weight: w.baseAddress!, outChannels: stage, fanIn: inChannels * 9,
@@ -32,12 +35,12 @@ public final class InferenceEncoder {
         self.biases = biases
     }
 
-    /// images (B, 3, S, S) normalised, PyTorch's NCHW → annotations (B, L, D).
+    /// images (B, 3, S, S) normalised, PyTorch's NCHW → grid (B, L, C).
     public func encode(images: UnsafePointer<Float>, batch: Int) -> [Float] {
         var side = config.imageSize, inChannels = 3
         var current = batchToChannelMajor(images, batch: batch, channels: 3, plane: side * side)
-        for stage in 0..<config.channels.count {
-            let outChannels = config.channels[stage], stride = config.strides[stage]
+        for stage in 0..<scratch.channels.count {
+            let outChannels = scratch.channels[stage], stride = scratch.strides[stage]
             let outSide = convOutputSize(side, stride: stride)
             let positions = outSide * outSide
             var output = [Float](repeating: 0, count: outChannels * batch * positions)
@@ -56,7 +59,7 @@ public final class InferenceEncoder {
                 }
             }
             side = outSide
-            if config.poolAfter[stage] {
+            if scratch.poolAfter[stage] {
                 var pooled = [Float](repeating: 0, count: outChannels * batch * (side / 2) * (side / 2))
                 output.withUnsafeBufferPointer { input in
                     pooled.withUnsafeMutableBufferPointer { out in
