@@ -3,7 +3,8 @@ SWIFT   ?= swift
 PREFIX  ?= /usr/local
 APT_PKGS = libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev
 RELEASE_BIN = .build/release/attend
-DEMO_IMAGE ?= samples/scene-01.png
+DEMO_PHOTOS ?= samples/astronaut.png samples/chelsea.png samples/coffee.png samples/rocket.jpg
+DEMO_SHEET ?= samples/chelsea.png
 # A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
 PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
@@ -22,12 +23,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product attend
 
-# Captions a sample scene with the shipped synthetic-scenes model and draws where each word looked.
+# Captions the sample photographs (public domain / CC0, samples/README.md) with the default model, draws where each
+# word of one caption looked, and captions the synthetic scenes with the shapes model.
 demo: build
-	$(RELEASE_BIN) info $(DEMO_IMAGE)
-	$(RELEASE_BIN) caption --model shapes $(DEMO_IMAGE) samples/scene-02.png
-	$(RELEASE_BIN) overlay --model shapes $(DEMO_IMAGE) --out /tmp/attend-demo-attention.png
+	$(RELEASE_BIN) caption $(DEMO_PHOTOS)
+	$(RELEASE_BIN) overlay $(DEMO_SHEET) --out /tmp/attend-demo-attention.png
 	@echo "wrote /tmp/attend-demo-attention.png (one tile per word: where the model looked)"
+	$(RELEASE_BIN) caption --model shapes samples/scene-01.png samples/scene-02.png
 
 # The whole suite. The release binary is built first: the command-line tests (and the synthetic
 # training run) use it through ATTEND_BIN.

@@ -8,7 +8,7 @@ bin=${ATTEND_BIN:-.build/release/attend}
 torch=${TORCH_PYTHON:-../torch-peer/bin/python}
 out=$(mktemp -d)
 for r in $(seq "$rounds"); do
-    "$bin" bench --train --threads "$threads" --repeats 5 --batch 32 > "$out/attend.$r"
+    "$bin" bench --train --config scratch --threads "$threads" --repeats 5 --batch 32 > "$out/attend.$r"
     "$torch" -c "import sys; sys.path.insert(0, '../shared/bench'); import torch_sat; print('train', torch_sat.train_speed($threads))" \
         2>/dev/null | tail -1 > "$out/torch.$r"
     cat "$out/attend.$r" "$out/torch.$r"

@@ -7,7 +7,7 @@ bin=${ATTEND_BIN:-.build/release/attend}
 torch=${TORCH_PYTHON:-../torch-peer/bin/python}
 out=$(mktemp -d)
 for r in $(seq "$rounds"); do
-    "$bin" bench --threads "$threads" --repeats 5 --batch 32 > "$out/attend.$r"
+    "$bin" bench --config scratch --threads "$threads" --repeats 5 --batch 32 > "$out/attend.$r"
     "$torch" ../shared/bench/torch_sat.py "$threads" 2>/dev/null | tail -1 > "$out/torch.$r"
 done
 python3 - "$out" "$rounds" <<'PY'

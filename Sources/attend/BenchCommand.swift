@@ -9,8 +9,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the encoder, the decoder and sgemm on this machine (a benchmark, not a test).")
 
-    @Option(help: "Model file to time (default: a random model of the default configuration).")
+    @Option(help: "Model file to time (default: a random model of --config).")
     var model: String?
+
+    @Option(help: "Configuration of the random model timed without --model (and by --train): default or scratch, or any name train takes.")
+    var config: String = "default"
 
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
@@ -21,8 +24,17 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images in the batched encoder and greedy measurement (and in a training step).")
     var batch: Int = 32
 
-    @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirror's train_speed.")
+    @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirrors' train_speed (scratch) and train_speed_cached (a frozen pretrained encoder: on cached grids).")
     var train = false
+
+    func validate() throws {
+        if ModelConfig.named(config) == nil {
+            throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
+        }
+    }
+
+    /// The configuration of the random model timed.
+    func benchConfig() -> ModelConfig { ModelConfig.named(config)! }
 
     func run() throws {
         BLAS.setThreadCount(threads)
@@ -32,7 +44,7 @@ struct BenchCommand: ParsableCommand {
             captioner = Captioner(model: try ModelFile.read(path: model))
         } else {
             let words = Vocabulary.specialTokens + (0..<2996).map { "w\($0)" }
-            captioner = Captioner(model: Model.random(config: ModelConfig(), vocabulary: Vocabulary(words: words),
+            captioner = Captioner(model: Model.random(config: benchConfig(), vocabulary: Vocabulary(words: words),
                                                       seed: 1))
         }
         let config = captioner.config

@@ -3,27 +3,34 @@ import AttendModel
 import AttendTrain
 import Foundation
 
-// `attend bench --train`: the teacher-forced training step of ../shared/bench's `train_speed`, same sizes —
-// a random default model with V = 3000, B = 32 random pictures, one random 16-token caption each (15 predicted
-// words), dropout 0.5, λ = 1, Adam — so the two images/s figures compare one-for-one.
+// `attend bench --train`: the teacher-forced training step of ../shared/bench's mirrors, same sizes, so the two
+// images/s figures compare one-for-one. A random model of --config with V = 3000; 16-token random captions (15
+// predicted words), dropout 0.5, λ = 1, Adam.
+// - A trained encoder (scratch, torch_sat.train_speed): B = 32 random pictures, one caption each.
+// - A frozen encoder (default, torch_lite0.train_speed_cached): B = 32 random grids, five captions each, grid
+//   dropout 0.2; the encoder's tensors are not updated.
 
 extension BenchCommand {
     func benchTraining() {
         let words = Vocabulary.specialTokens + (0..<2996).map { "w\($0)" }
         let vocabulary = Vocabulary(words: words)
-        let model = Model.random(config: ModelConfig(), vocabulary: vocabulary, seed: 1)
-        let side = model.config.imageSize, V = vocabulary.count, T = 15
+        let model = Model.random(config: benchConfig(), vocabulary: vocabulary, seed: 1)
+        let config = model.config, side = config.imageSize, V = vocabulary.count, T = 15
+        let frozen = config.scratch == nil, K = frozen ? 5 : 1
         var generator = SeededGenerator(seed: 5)
-        // (3, B, S, S) pictures; B rows of ids <start> w1 … w14 <end>.
-        let images = (0..<(3 * batch * side * side)).map { _ in generator.nextNormal() }
-        let captions = (0..<batch).map { _ in
+        // (3, B, S, S) pictures or (B, L, C) grids; B·K rows of ids <start> w1 … w14 <end>.
+        let input: TrainingInput = frozen
+            ? .grids((0..<(batch * config.locations * config.gridChannels)).map { _ in max(generator.nextNormal(), 0) })
+            : .pictures((0..<(3 * batch * side * side)).map { _ in generator.nextNormal() })
+        let captions = (0..<(batch * K)).map { _ in
             [Vocabulary.start] + (0..<(T - 1)).map { _ in Int.random(in: Vocabulary.specialTokens.count..<V, using: &generator) }
                 + [Vocabulary.end]
         }
-        let trainingBatch = TrainingBatch(images: images, imageCount: batch, captions: captions)
-        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: batch, steps: T),
-                                  options: LossOptions(attentionPenalty: 1, dropout: 0.5), seed: 1)
-        let optimizer = AdamOptimizer(layout: model.layout)
+        let trainingBatch = TrainingBatch(input: input, imageCount: batch, captions: captions)
+        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: batch, captionsPerImage: K, steps: T),
+                                  options: LossOptions(attentionPenalty: 1, dropout: 0.5, gridDropout: frozen ? 0.2 : 0),
+                                  seed: 1)
+        let optimizer = AdamOptimizer(layout: model.layout, frozen: { frozen && $0.name.hasPrefix("encoder.") })
         var optimizerSeconds = 0.0
         func step() {
             _ = graph.forward(trainingBatch)
@@ -40,7 +47,8 @@ extension BenchCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<repeats { step() }
         let perStep = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(repeats)
-        print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(repeats) steps of batch \(batch), V = \(V), T = \(T)")
+        print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(repeats) steps of batch \(batch) × \(K) captions, "
+              + "V = \(V), T = \(T), \(frozen ? "cached \(config.gridSize)×\(config.gridSize)×\(config.gridChannels) grids" : "pictures")")
         print(String(format: "training step              %7.2f images/s  (mean %.0f ms a step)", Double(batch) / perStep,
                      perStep * 1e3))
         var phases = graph.seconds
