@@ -1,4 +1,5 @@
 import AttendModel
+import AttendTrain
 import XCTest
 
 // MARK: - Finite-difference gradient checking
@@ -70,4 +71,34 @@ func zeroBuffers(_ counts: [Int], _ body: ([UnsafeMutablePointer<Float>]) -> Voi
     defer { pointers.forEach { $0.deallocate() } }
     body(pointers)
     return zip(pointers, counts).map { Array(UnsafeBufferPointer(start: $0, count: $1)) }
+}
+
+/// Every tensor `graph` trains (the encoder's too when it trains it), against central differences of its loss on
+/// `batch` (dropout reseeded alike for every evaluation). `step` gives each tensor's finite-difference step.
+/// Returns the analytic gradients.
+@discardableResult
+func checkGraphGradients(_ graph: TrainingGraph, batch: TrainingBatch, coordinates: Int = 12,
+                         file: StaticString = #filePath, line: UInt = #line, step: (TensorSpec) -> Float) -> [Float] {
+    let layout = graph.layout
+    func loss() -> Double {
+        graph.reseedDropout(11)
+        return Double(graph.forward(batch).total)
+    }
+    _ = loss()
+    graph.zeroGradients()
+    graph.backward()
+    let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: layout.count))
+    // The score bias cancels in the softmax; running statistics and a frozen encoder get no gradient.
+    for spec in layout.tensors where spec.trainable && spec.name != "decoder.att_score.bias"
+        && (graph.trainsEncoder || !spec.name.hasPrefix("encoder.")) {
+        var values = Array(UnsafeBufferPointer(start: graph.parameters + spec.offset, count: spec.count))
+        checkGradient(spec.name, values: &values, analytic: Array(analytic[spec.offset..<(spec.offset + spec.count)]),
+                      tolerance: GradientTolerance(step: step(spec), relative: 2e-2, absolute: 2e-3),
+                      coordinates: coordinates, file: file, line: line) { values in
+            (graph.parameters + spec.offset).update(from: values, count: spec.count)
+            return loss()
+        }
+        (graph.parameters + spec.offset).update(from: values, count: spec.count)
+    }
+    return analytic
 }

@@ -32,25 +32,7 @@ final class GradientModelTests: XCTestCase {
         let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
                                   options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
         let batch = Self.tinyBatch(config: model.config)
-        func loss() -> Double {
-            graph.reseedDropout(11)
-            return Double(graph.forward(batch).total)
-        }
-        _ = loss()
-        graph.zeroGradients()
-        graph.backward()
-        let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: model.layout.count))
-        for spec in model.layout.tensors where spec.trainable && spec.name != "decoder.att_score.bias" {
-            var values = Array(UnsafeBufferPointer(start: graph.parameters + spec.offset, count: spec.count))
-            let isEncoder = spec.name.hasPrefix("encoder.")
-            let tolerance = GradientTolerance(step: isEncoder ? 3e-3 : 1e-2, relative: 2e-2, absolute: 2e-3)
-            checkGradient(spec.name, values: &values, analytic: Array(analytic[spec.offset..<(spec.offset + spec.count)]),
-                          tolerance: tolerance, coordinates: 12) { values in
-                (graph.parameters + spec.offset).update(from: values, count: spec.count)
-                return loss()
-            }
-            (graph.parameters + spec.offset).update(from: values, count: spec.count)
-        }
+        let analytic = checkGraphGradients(graph, batch: batch) { $0.name.hasPrefix("encoder.") ? 3e-3 : 1e-2 }
         // The score bias cancels in the softmax, and running statistics get no gradient.
         for spec in model.layout.tensors where !spec.trainable || spec.name == "decoder.att_score.bias" {
             XCTAssertEqual(analytic[spec.offset..<(spec.offset + spec.count)].map(abs).max()!, 0, accuracy: 1e-6,

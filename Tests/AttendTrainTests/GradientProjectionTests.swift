@@ -45,33 +45,15 @@ final class GradientProjectionTests: XCTestCase {
         checkGradient("bias", values: &bias, analytic: dBias, tolerance: tolerance) { loss(grid, scale, shift, weight, $0) }
     }
 
-    /// Every trained tensor of `model` against central differences of the graph's loss on `batch`.
+    /// The graph of `model` (2 images × 2 captions, dropout and grid dropout on) against central differences.
     func checkGraph(_ model: Model, _ batch: TrainingBatch, steps: Int, file: StaticString = #filePath,
                     line: UInt = #line) -> [Float] {
         let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: steps),
                                   options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2))
-        func loss() -> Double {
-            graph.reseedDropout(11)
-            return Double(graph.forward(batch).total)
+        // The projection's ReLU and the encoder's kinks are crossed by a 1e-2 step: smaller steps there.
+        return checkGraphGradients(graph, batch: batch, coordinates: 10, file: file, line: line) { spec in
+            spec.name.hasPrefix("decoder.project") ? 1e-3 : spec.name.hasPrefix("encoder.") ? 3e-3 : 1e-2
         }
-        _ = loss()
-        graph.zeroGradients()
-        graph.backward()
-        let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: model.layout.count))
-        for spec in model.layout.tensors where spec.trainable && spec.name != "decoder.att_score.bias"
-            && (graph.trainsEncoder || !spec.name.hasPrefix("encoder.")) {
-            var values = Array(UnsafeBufferPointer(start: graph.parameters + spec.offset, count: spec.count))
-            // The projection's ReLU and the encoder's kinks are crossed by a 1e-2 step: smaller steps there.
-            let step: Float = spec.name.hasPrefix("decoder.project") ? 1e-3 : spec.name.hasPrefix("encoder.") ? 3e-3 : 1e-2
-            let tolerance = GradientTolerance(step: step, relative: 2e-2, absolute: 2e-3)
-            checkGradient(spec.name, values: &values, analytic: Array(analytic[spec.offset..<(spec.offset + spec.count)]),
-                          tolerance: tolerance, coordinates: 10, file: file, line: line) { values in
-                (graph.parameters + spec.offset).update(from: values, count: spec.count)
-                return loss()
-            }
-            (graph.parameters + spec.offset).update(from: values, count: spec.count)
-        }
-        return analytic
     }
 
     func testDecoderOnCachedGridsOfAFrozenEncoder() {
