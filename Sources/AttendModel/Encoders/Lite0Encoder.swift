@@ -122,14 +122,9 @@ public final class Lite0Encoder: GridEncoder {
             output.withUnsafeMutableBufferPointer { y in
                 linearForward(output: y.baseAddress!, input: x.baseAddress!, weight: convolution.weight,
                               bias: convolution.bias, rows: rows, inFeatures: inChannels, outFeatures: outChannels)
-                if relu6 { clampReLU6(y.baseAddress!, count: y.count) }
+                if relu6 { relu6Forward(y.baseAddress!, count: y.count) }
             }
         }
         return output
     }
-}
-
-/// x = min(max(x, 0), 6) in place.
-func clampReLU6(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
 }

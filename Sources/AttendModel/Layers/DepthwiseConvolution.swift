@@ -33,7 +33,66 @@ public func depthwiseConvolutionForward(output: UnsafeMutablePointer<Float>, inp
                         for c in 0..<C { out[c] += w[c] * x[c] }
                     }
                 }
-                if relu6 { for c in 0..<C { out[c] = min(max(out[c], 0), 6) } }
+                if relu6 { for c in 0..<C { out[c] = min(max(out[c], 0), 6) } }   // `relu6Forward`, fused
+            }
+        }
+    }
+}
+
+/// Channels `depthwiseConvolutionBackward` gives a worker at a time: 16 floats are one 64-byte cache line, so two
+/// workers never write the same line of the weight or input gradient.
+let depthwiseChannelGroup = 16
+
+/// Backward of `depthwiseConvolutionForward` before its ReLU6 (when the forward ran with `relu6: true`, first take
+/// the gradient through it with `relu6Backward` on the forward's output), adding into every gradient buffer:
+/// inputGradient (B, H, W, C) += Σ_taps weight · outputGradient; weightGradient (k, k, C, tap-major) +=
+/// Σ_positions outputGradient · input; biasGradient (C) += Σ_positions outputGradient, with outputGradient
+/// (B, Ho, Wo, C). Pass nil for a gradient nobody needs.
+public func depthwiseConvolutionBackward(inputGradient: UnsafeMutablePointer<Float>?,
+                                         weightGradient: UnsafeMutablePointer<Float>,
+                                         biasGradient: UnsafeMutablePointer<Float>?,
+                                         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                                         weight: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                                         channels C: Int, kernel k: Int, stride: Int) {
+    let (outHeight, top) = samePadding(height, kernel: k, stride: stride)
+    let (outWidth, left) = samePadding(width, kernel: k, stride: stride)
+    // Split over channels, not positions: a channel's input, weight and bias gradients depend on that channel
+    // alone, so every worker writes its own columns of all three, with no per-worker copies to sum. (Split over
+    // output rows, neighbouring rows would add into the same input-gradient rows whenever k > stride, and all into
+    // the same weight gradient.) Each worker walks every position in the forward's order, so the sums do not
+    // depend on the number of workers.
+    let group = depthwiseChannelGroup
+    let groups = (C + group - 1) / group
+    let workPerGroup = max(batch * outHeight * outWidth * k * k * group, 1)
+    parallelFor(groups, minimumPerWorker: max(1, (1 << 16) / workPerGroup)) { groupRange in
+        let first = groupRange.lowerBound * group, n = min(C, groupRange.upperBound * group) - first
+        for row in 0..<(batch * outHeight) {
+            let b = row / outHeight, oy = row % outHeight
+            let firstY = max(0, top - oy * stride), lastY = min(k, height + top - oy * stride)
+            for ox in 0..<outWidth {
+                let g = outputGradient + (row * outWidth + ox) * C + first           // (n) of (B, Ho, Wo, C)
+                if let biasGradient {
+                    let db = biasGradient + first                                     // (n) of (C)
+                    for c in 0..<n { db[c] += g[c] }
+                }
+                let firstX = max(0, left - ox * stride), lastX = min(k, width + left - ox * stride)
+                for ky in firstY..<lastY {
+                    let iy = oy * stride - top + ky
+                    for kx in firstX..<lastX {
+                        let ix = ox * stride - left + kx
+                        let position = ((b * height + iy) * width + ix) * C + first, tap = (ky * k + kx) * C + first
+                        let x = input + position, dw = weightGradient + tap          // (n) of (B, H, W, C), (k, k, C)
+                        if let inputGradient {
+                            let dx = inputGradient + position, w = weight + tap      // (n) of (B, H, W, C), (k, k, C)
+                            for c in 0..<n {
+                                dw[c] += g[c] * x[c]
+                                dx[c] += g[c] * w[c]
+                            }
+                        } else {
+                            for c in 0..<n { dw[c] += g[c] * x[c] }
+                        }
+                    }
+                }
             }
         }
     }
