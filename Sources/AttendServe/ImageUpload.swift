@@ -29,9 +29,16 @@ struct ImageUpload: Sendable {
             throw ServeError.bodyTooLarge(maxBytes: maxBytes)
         }
         var body: [UInt8] = []
-        for try await chunk in request.body {
-            guard body.count + chunk.readableBytes <= limit else { throw ServeError.bodyTooLarge(maxBytes: maxBytes) }
-            body.append(contentsOf: chunk.readableBytesView)
+        do {
+            for try await chunk in request.body {
+                guard body.count + chunk.readableBytes <= limit else { throw ServeError.bodyTooLarge(maxBytes: maxBytes) }
+                body.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as ServeError {
+            throw error
+        } catch {
+            // The client went away or broke the framing mid-body: its fault, and no one is left to answer.
+            throw ServeError.badRequest("the request body could not be read: \(error)")
         }
         guard isForm else { return ImageUpload(bytes: body, name: "-") }
         guard let boundary = Multipart.boundary(contentType: contentType) else {
