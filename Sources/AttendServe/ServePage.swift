@@ -43,7 +43,9 @@ enum ServePage {
   #status.error { color: var(--bad); font-weight: 600; }
   #result[hidden] { display: none; }
   figure { margin: 0; }
-  canvas#view { display: block; width: 100%; height: auto; border-radius: 8px; background: #ddd; touch-action: manipulation; }
+  /* The whole photo, its words and their figures fit one screen: the photo yields height first. */
+  canvas#view { display: block; margin: 0 auto; max-width: 100%; max-height: 58vh; width: auto; height: auto;
+                border-radius: 8px; background: #ddd; touch-action: manipulation; }
   #caption { font-size: 1.2rem; margin: 12px 0 6px; }
   #words { display: flex; flex-wrap: wrap; gap: 6px; margin: 0; padding: 0; }
   #words button { border: 1px solid var(--line); background: #fff; border-radius: 6px; padding: 6px 10px; cursor: pointer;
