@@ -30,7 +30,7 @@ struct CaptionRoutes: Sendable {
         health = ByteBuffer(bytes: Self.healthJSON(batcher.captioner, configuration: configuration))
     }
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
+    func register(on router: Router<ServeRequestContext>) {
         router.get("/") { _, _ in Self.page }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: Self.json, body: ResponseBody(byteBuffer: health)) }
         router.get("/metrics") { _, _ in metricsResponse() }
@@ -41,28 +41,35 @@ struct CaptionRoutes: Sendable {
     // MARK: - Captions and sheets
 
     func caption(_ request: Request) async throws -> Response {
-        let query = try CaptionQuery(request.uri.queryParameters, defaults: configuration.captionDefaults)
-        return try await batcher.admitted(retryAfter: configuration.retryAfterSeconds) { ticket in
-            let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
-            let image = try await decode(upload)
-            let caption = await batcher.caption(image.pixels, options: query.options, ticket: ticket)
+        try await captioned(request) { upload, _, caption, _ in
             let line = CaptionJSON(path: upload.name, caption: caption, gridSize: batcher.captioner.gridSize).line()
             return Response(status: .ok, headers: Self.json, body: ResponseBody(byteBuffer: ByteBuffer(string: line)))
         }
     }
 
     func overlay(_ request: Request) async throws -> Response {
-        let query = try CaptionQuery(request.uri.queryParameters, defaults: configuration.captionDefaults)
-        return try await batcher.admitted(retryAfter: configuration.retryAfterSeconds) { ticket in
-            let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
-            let image = try await decode(upload)
-            let caption = await batcher.caption(image.pixels, options: query.options, ticket: ticket)
+        try await captioned(request) { _, image, caption, query in
             let grid = batcher.captioner.gridSize
             let png = try await workers.runIfActive {
                 try AttentionSheet(caption: caption, upright: image.decoded.image, grid: grid, style: query.style).png()
             }
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
+        }
+    }
+
+    /// What both POST routes do before answering: parse the query, take a place in the queue, read the
+    /// upload, decode it beside the model, caption it in the next batch; then `answer` while still admitted.
+    private func captioned(
+        _ request: Request,
+        answer: (ImageUpload, ModelImage, Caption, CaptionQuery) async throws -> Response
+    ) async throws -> Response {
+        let query = try CaptionQuery(request.uri.queryParameters, defaults: configuration.captionDefaults)
+        return try await batcher.admitted(retryAfter: configuration.retryAfterSeconds) { ticket in
+            let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
+            let image = try await decode(upload)
+            let caption = await batcher.caption(image.pixels, options: query.options, ticket: ticket)
+            return try await answer(upload, image, caption, query)
         }
     }
 

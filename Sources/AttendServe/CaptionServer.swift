@@ -38,7 +38,7 @@ public final class CaptionServer: Sendable {
         workers.start()
         defer { workers.shutdownGracefully { _ in } }
 
-        let router = Router()
+        let router = Router(context: ServeRequestContext.self)
         router.add(middleware: ServeMiddleware(routes: CaptionRoutes.table, metrics: metrics, logger: logger))
         CaptionRoutes(configuration: configuration, batcher: batcher, workers: workers, metrics: metrics)
             .register(on: router)

@@ -6,7 +6,9 @@ import Logging
 
 /// Wraps every request, matched or not: turns errors into `{"error": "…"}` answers with their status,
 /// logs one line per request (method, path, status, bytes, milliseconds) and counts it in the metrics.
-struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
+struct ServeMiddleware: RouterMiddleware {
+    typealias Context = ServeRequestContext
+
     let routes: [String: [HTTPRequest.Method]]
     let metrics: ServeMetrics
     let logger: Logger
@@ -31,6 +33,7 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("internal error on \(request.method) \(path): \(error)")
             response = Self.answer(status: .internalServerError, message: "internal error")
         }
+        if response.status == .contentTooLarge { context.stopReading() }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         let route = routes[path] != nil ? path : "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code,

@@ -69,7 +69,12 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let captioner = try modelOptions.loadCaptioner()
-        let server = CaptionServer(configuration: serveConfiguration, captioner: captioner)
+        var logger = Logger(label: "attend.serve")
+        // LOG_LEVEL=debug shows the server's own connection events; warning silences the request log.
+        if let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {
+            logger.logLevel = level
+        }
+        let server = CaptionServer(configuration: serveConfiguration, captioner: captioner, logger: logger)
         // The command line is synchronous: the server runs on Swift's concurrency threads while this one waits.
         let finished = DispatchSemaphore(value: 0)
         let failure = FailureBox()

@@ -4,27 +4,13 @@ import AttendModel
 import XCTest
 
 /// The routes answer what the library computes: the same caption, the same sheet, the model's facts.
-final class ServeAPITests: XCTestCase {
-    nonisolated(unsafe) static var server: ServerFixture!
-
-    override class func setUp() {
-        super.setUp()
-        server = try? ServerFixture()
-    }
-
-    override class func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
-    private var port: Int { get throws { try XCTUnwrap(Self.server, "server did not start").port } }
-
+final class ServeAPITests: LiveServerTestCase {
     func testCaptionIsWhatTheLibraryGives() throws {
         let answer = try RawHTTPClient.request(port: port, path: "/v1/caption?beam=3&max_words=12", body: Fixtures.scene)
         XCTAssertEqual(answer.status, 200, answer.text)
         XCTAssertEqual(answer.headers["content-type"], "application/json")
         let json = try XCTUnwrap(answer.json)
-        let captioner = Self.server.captioner
+        let captioner = try server.captioner
         let expected = try ImageCaptioner(model: "shapes").caption(
             file: Fixtures.scenePath, options: CaptionOptions(beamSize: 3, maxWords: 12))
         XCTAssertEqual(json["caption"] as? String, expected.text)
@@ -56,7 +42,7 @@ final class ServeAPITests: XCTestCase {
         XCTAssertEqual(answer.headers["content-type"], "image/png")
         XCTAssertEqual(Array(answer.body.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         let info = try ImageDecoder.info(answer.body)
-        let captioner = Self.server.captioner
+        let captioner = try server.captioner
         let loaded = try captioner.load(file: Fixtures.scenePath)
         let caption = captioner.caption(pixels: [loaded.pixels], options: CaptionOptions(beamSize: 2))[0]
         let layout = AttentionSheet(caption: caption, upright: loaded.decoded.image, grid: captioner.gridSize).layout()
@@ -71,8 +57,8 @@ final class ServeAPITests: XCTestCase {
         let json = try XCTUnwrap(answer.json)
         XCTAssertEqual(json["status"] as? String, "ok")
         XCTAssertEqual(json["model"] as? String, "shapes")
-        XCTAssertEqual(json["grid"] as? Int, Self.server.captioner.gridSize)
-        XCTAssertEqual((json["config"] as? [String: Any])?["imageSize"] as? Int, Self.server.captioner.input.size)
+        XCTAssertEqual(json["grid"] as? Int, try server.captioner.gridSize)
+        XCTAssertEqual((json["config"] as? [String: Any])?["imageSize"] as? Int, try server.captioner.input.size)
     }
 
     func testPageIsSelfContained() throws {

@@ -1,21 +1,7 @@
 import XCTest
 
 /// Every refusal has its status and a JSON line; nothing a client sends yields a 500 or stops the server.
-final class ServeErrorTests: XCTestCase {
-    nonisolated(unsafe) static var server: ServerFixture!
-
-    override class func setUp() {
-        super.setUp()
-        server = try? ServerFixture()
-    }
-
-    override class func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
-    private var port: Int { get throws { try XCTUnwrap(Self.server, "server did not start").port } }
-
+final class ServeErrorTests: LiveServerTestCase {
     /// `answer` is the JSON error `status` calls for, its message containing `fragment`.
     private func assertRefused(_ answer: RawHTTPClient.Answer, _ status: Int, _ fragment: String,
                                file: StaticString = #filePath, line: UInt = #line) {
@@ -67,6 +53,7 @@ final class ServeErrorTests: XCTestCase {
         let answer = try client.answer()
         assertRefused(answer, 413, "body too large")
         XCTAssertEqual(answer.headers["connection"], "close")
+        XCTAssertTrue(client.serverClosed(), "the server closes rather than read 500 MB it will not use")
         try assertStillCaptions()
     }
 
@@ -147,7 +134,7 @@ final class ServeErrorTests: XCTestCase {
         XCTAssertNotNil(answer.json?["caption"])
     }
 
-    /// A client that stops sending mid-body is cut off by the idle timeout (5 s here), not waited on forever.
+    /// A client that stops sending mid-body is cut off by the idle timeout (2 s here), not waited on forever.
     func testStalledClientIsDisconnected() throws {
         let stalled = try RawHTTPClient(port: port, timeout: 15)
         stalled.send("POST /v1/caption HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")

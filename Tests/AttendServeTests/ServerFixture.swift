@@ -18,7 +18,7 @@ final class ServerFixture: @unchecked Sendable {
         configuration.port = 0
         configuration.maxBodyBytes = 1 << 20
         configuration.maxPixels = 1_000_000
-        configuration.idleTimeoutSeconds = 5
+        configuration.idleTimeoutSeconds = 2
         configuration.captionDefaults.beamSize = 2
         return configuration
     }
