@@ -8,9 +8,14 @@ extension AttentionSheet {
     /// is `tile` pixels (what `attend overlay --tile` and `POST /v1/overlay` draw).
     public init(caption: Caption, upright: RGBImage, grid: Int, tile: Int = 224, style: OverlayStyle = .heat,
                 alpha: Float? = nil, columns: Int? = nil) {
-        let size = AttentionSheet.displaySize(width: upright.width, height: upright.height, tile: tile)
-        self.init(caption: caption, picture: upright.resized(width: size.width, height: size.height), grid: grid,
+        self.init(caption: caption, picture: AttentionSheet.displayPicture(upright, tile: tile), grid: grid,
                   style: style, alpha: alpha, columns: columns)
+    }
+
+    /// `upright` scaled so that its longer side is `tile` pixels: the picture a sheet is drawn at.
+    public static func displayPicture(_ upright: RGBImage, tile: Int = 224) -> RGBImage {
+        let size = displaySize(width: upright.width, height: upright.height, tile: tile)
+        return upright.resized(width: size.width, height: size.height)
     }
 
     /// The whole sheet as PNG bytes. zlib level 1: a sheet of photos compresses only 6 % better at level 6,

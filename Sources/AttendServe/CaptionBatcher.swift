@@ -147,7 +147,7 @@ final class CaptionBatcher: Service, @unchecked Sendable {
     func run() async throws {
         let thread = Thread { [self] in work() }
         thread.name = "attend-model"
-        thread.stackSize = 8 << 20
+        thread.stackSize = 16 << 20   // what BatchRunner gives the threads that run the model
         thread.start()
         try? await gracefulShutdown()   // returns on shutdown, throws on cancellation: both mean stop
         await withCheckedContinuation { (exited: CheckedContinuation<Void, Never>) in

@@ -41,43 +41,56 @@ struct CaptionRoutes: Sendable {
     // MARK: - Captions and sheets
 
     func caption(_ request: Request) async throws -> Response {
-        try await captioned(request) { upload, _, caption, _ in
-            let line = CaptionJSON(path: upload.name, caption: caption, gridSize: batcher.captioner.gridSize).line()
+        try await captioned(request, forSheet: false) { prepared, caption, _ in
+            let line = CaptionJSON(path: prepared.name, caption: caption, gridSize: batcher.captioner.gridSize).line()
             return Response(status: .ok, headers: Self.json, body: ResponseBody(byteBuffer: ByteBuffer(string: line)))
         }
     }
 
     func overlay(_ request: Request) async throws -> Response {
-        try await captioned(request) { _, image, caption, query in
+        try await captioned(request, forSheet: true) { prepared, caption, query in
             let grid = batcher.captioner.gridSize
             let png = try await workers.runIfActive {
-                try AttentionSheet(caption: caption, upright: image.decoded.image, grid: grid, style: query.style).png()
+                try AttentionSheet(caption: caption, picture: prepared.display!, grid: grid, style: query.style).png()
             }
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
         }
     }
 
-    /// What both POST routes do before answering: parse the query, take a place in the queue, read the
-    /// upload, decode it beside the model, caption it in the next batch; then `answer` while still admitted.
+    /// What both POST routes do before answering: parse the query, take a place in the queue, read and
+    /// decode the upload beside the model, caption it in the next batch; then `answer` while still admitted.
     private func captioned(
-        _ request: Request,
-        answer: (ImageUpload, ModelImage, Caption, CaptionQuery) async throws -> Response
+        _ request: Request, forSheet: Bool,
+        answer: (Prepared, Caption, CaptionQuery) async throws -> Response
     ) async throws -> Response {
         let query = try CaptionQuery(request.uri.queryParameters, defaults: configuration.captionDefaults)
         return try await batcher.admitted(retryAfter: configuration.retryAfterSeconds) { ticket in
-            let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
-            let image = try await decode(upload)
-            let caption = await batcher.caption(image.pixels, options: query.options, ticket: ticket)
-            return try await answer(upload, image, caption, query)
+            let prepared = try await prepare(request, forSheet: forSheet)
+            let caption = await batcher.caption(prepared.pixels, options: query.options, ticket: ticket)
+            return try await answer(prepared, caption, query)
         }
     }
 
-    /// Decodes an upload on a worker thread into the model's input; a bad picture becomes its 4xx.
-    private func decode(_ upload: ImageUpload) async throws -> ModelImage {
+    /// A request's picture made ready for the model. Only this is kept while the request waits for its batch:
+    /// the upload's bytes and the full-size decode are gone by then, so a queued request holds the model's
+    /// 224 × 224 input (and a sheet-sized copy for /v1/overlay), not its photo.
+    private struct Prepared: Sendable {
+        var name: String
+        var pixels: RGBImage
+        var display: RGBImage?
+    }
+
+    /// Reads the upload, then decodes it on a worker thread; a bad picture becomes its 4xx.
+    private func prepare(_ request: Request, forSheet: Bool) async throws -> Prepared {
+        let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
         let input = batcher.captioner.input, options = configuration.decodeOptions
         do {
-            return try await workers.runIfActive { try input.load(upload.bytes, options: options) }
+            return try await workers.runIfActive {
+                let image = try input.load(upload.bytes, options: options)
+                return Prepared(name: upload.name, pixels: image.pixels,
+                                display: forSheet ? AttentionSheet.displayPicture(image.decoded.image) : nil)
+            }
         } catch let error as ImageError {
             throw ServeError(error)
         }

@@ -33,7 +33,7 @@ struct ServeMiddleware: RouterMiddleware {
             logger.error("internal error on \(request.method) \(path): \(error)")
             response = Self.answer(status: .internalServerError, message: "internal error")
         }
-        if response.status == .contentTooLarge { context.stopReading() }
+        if response.status == .contentTooLarge { context.closeSoon() }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         let route = routes[path] != nil ? path : "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code,

@@ -99,7 +99,7 @@ enum ServePage {
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = { file: null, photo: null, result: null, maps: [], selected: -1, ops: null };
-const MAX_SIDE = 720;   // canvas pixels along the photo's longer side
+const MAX_SIDE = 640;   // canvas pixels along the photo's longer side
 
 // ---- Viridis: ColorMap.viridis's control points, written in by the server; linear between them.
 const VIRIDIS = /*VIRIDIS*/[];
@@ -257,9 +257,10 @@ async function caption(file) {
   const result = await response.json();
   if (!photo) { setStatus("The server captioned it, but this browser cannot show the picture.", true); return; }
   state.photo = photo;
+  // As the sheet's displaySize: the longer side MAX_SIDE pixels, aspect kept (small pictures enlarged).
   const scale = MAX_SIDE / Math.max(photo.width, photo.height);
-  $("view").width = Math.max(1, Math.round(photo.width * Math.min(1, scale) || photo.width));
-  $("view").height = Math.max(1, Math.round(photo.height * Math.min(1, scale) || photo.height));
+  $("view").width = Math.max(1, Math.round(photo.width * scale));
+  $("view").height = Math.max(1, Math.round(photo.height * scale));
   showResult(result);
   setStatus(`${result.words.length} steps, grid ${result.grid} × ${result.grid}.`, false);
 }

@@ -92,9 +92,14 @@ final class RawHTTPClient {
         return Answer(status: status, headers: headers, body: received)
     }
 
-    /// True when the server has closed the connection (reads end) within the read timeout.
+    /// True when the server closes the connection (the stream ends, or is reset) within the read timeout.
     func serverClosed() -> Bool {
-        (try? fill()) == false
+        var byte: UInt8 = 0
+        while true {
+            let n = recv(socket, &byte, 1, 0)
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
+            if n < 0 { return false }   // timed out
+        }
     }
 
     /// Reads what has arrived; false at the end of the stream.

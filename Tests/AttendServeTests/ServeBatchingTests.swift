@@ -5,15 +5,22 @@ import XCTest
 /// Concurrent requests share model batches; a full queue says 503 at once; SIGTERM lets work in flight finish.
 final class ServeBatchingTests: XCTestCase {
     func testConcurrentRequestsShareBatches() throws {
-        let server = try ServerFixture()
+        // The small model captions in milliseconds: a longer wait makes "arrived together" hold on a busy machine.
+        var configuration = ServerFixture.testConfiguration()
+        configuration.batchWaitMilliseconds = 300
+        let server = try ServerFixture(configuration: configuration)
         defer { server.stop() }
         let count = 6
-        var answers = [RawHTTPClient.Answer?](repeating: nil, count: count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let answer = try? RawHTTPClient.request(port: server.port, path: "/v1/caption", body: Fixtures.scene)
-            lock.withLock { answers[i] = answer }
+        let results = Results(count: count), done = DispatchGroup()
+        for i in 0..<count {   // one thread each: all six are in flight at once, whatever the core count
+            done.enter()
+            Thread {
+                results.set(i, try? RawHTTPClient.request(port: server.port, path: "/v1/caption", body: Fixtures.scene))
+                done.leave()
+            }.start()
         }
+        done.wait()
+        let answers = results.answers
         let captions = answers.map { $0?.json?["caption"] as? String }
         XCTAssertEqual(answers.map { $0?.status }, [Int?](repeating: 200, count: count))
         XCTAssertEqual(Set(captions).count, 1, "one picture, one caption, whatever batch it was in: \(captions)")
@@ -107,4 +114,16 @@ final class ServeBatchingTests: XCTestCase {
         }
         throw XCTSkip("no attend binary: build it, or set ATTEND_BIN")
     }
+}
+
+/// Answers written from several threads.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [RawHTTPClient.Answer?]
+
+    init(count: Int) { list = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ answer: RawHTTPClient.Answer?) { lock.withLock { list[i] = answer } }
+
+    var answers: [RawHTTPClient.Answer?] { lock.withLock { list } }
 }
