@@ -32,7 +32,7 @@ def canvas_digest(driver):
 def main(page, image, docs):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=900,1000"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=900,1150"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
@@ -62,7 +62,8 @@ def main(page, image, docs):
         active.send_keys(Keys.END)
         wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-word") == str(len(words) - 1))
         check(True, "End selects <end>")
-        words[min(3, len(words) - 2)].click()   # a tap: selects the word and takes the focus
+        words[min(4, len(words) - 2)].click()   # a tap: selects the word and takes the focus
+        driver.execute_script("window.scrollTo(0, 0);")
         time.sleep(0.3)
         driver.save_screenshot(os.path.join(docs, "serve-page.png"))
         check(True, "wrote docs/serve-page.png")
@@ -72,7 +73,7 @@ def main(page, image, docs):
         width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
         check(width[0] <= width[1], f"no sideways scrolling at phone width ({width[0]} ≤ {width[1]})")
         driver.save_screenshot(os.path.join(docs, "serve-page-phone.png"))
-        driver.set_window_size(900, 1000)
+        driver.set_window_size(900, 1150)
 
         with tempfile.NamedTemporaryFile("w", suffix=".png", delete=False) as text:
             text.write("this is not a picture")

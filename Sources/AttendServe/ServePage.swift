@@ -44,7 +44,7 @@ enum ServePage {
   #result[hidden] { display: none; }
   figure { margin: 0; }
   /* The whole photo, its words and their figures fit one screen: the photo yields height first. */
-  canvas#view { display: block; margin: 0 auto; max-width: 100%; max-height: 58vh; width: auto; height: auto;
+  canvas#view { display: block; margin: 0 auto; max-width: 100%; max-height: 52vh; width: auto; height: auto;
                 border-radius: 8px; background: #ddd; touch-action: manipulation; }
   #caption { font-size: 1.2rem; margin: 12px 0 6px; }
   #words { display: flex; flex-wrap: wrap; gap: 6px; margin: 0; padding: 0; }

@@ -98,18 +98,18 @@ final class ServeErrorTests: LiveServerTestCase {
         try assertStillCaptions()
     }
 
-    /// Headers past the parser's limit close that connection with a 4xx, and nothing else.
+    /// Headers past the parser's limits (80 KB, 1,000 fields) get SwiftNIO's bare 400 and a closed connection.
     func testHugeHeadersAreRefused() throws {
-        let client = try RawHTTPClient(port: port, timeout: 5)
         let filler = String(repeating: "a", count: 200 << 10)
-        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: \(filler)\r\n\r\n")
-        if let answer = try? client.answer() {
-            XCTAssertTrue((400..<500).contains(answer.status), "\(answer.status)")
-        }   // else: closed without an answer, which is also a refusal
         let many = (0..<3000).map { "X-H\($0): v\r\n" }.joined()
-        let second = try RawHTTPClient(port: port, timeout: 5)
-        second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\(many)\r\n")
-        if let answer = try? second.answer() { XCTAssertTrue((400..<500).contains(answer.status), "\(answer.status)") }
+        for headers in ["X-Filler: \(filler)\r\n", many] {
+            let client = try RawHTTPClient(port: port, timeout: 5)
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+            let answer = try client.answer()
+            XCTAssertEqual(answer.status, 400)
+            XCTAssertEqual(answer.headers["connection"], "close")
+            XCTAssertTrue(client.serverClosed())
+        }
         try assertStillCaptions()
     }
 
