@@ -1,4 +1,5 @@
-"""The page of `attend serve` in headless Chromium: upload, caption, a word's attention, keys, a refused file.
+"""The page of `attend serve` in headless Chromium: upload, caption, a word's attention, keys, the sheet's
+download, phone width, a refused file.
 
 Run by scripts/serve_browser_test.sh, which starts the server. Exits non-zero on the first failed check.
 """
@@ -34,6 +35,9 @@ def main(page, image, docs):
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=900,1150"):
         options.add_argument(flag)
+    downloads = tempfile.mkdtemp(prefix="attend-serve-downloads-")
+    options.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                              "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         wait = WebDriverWait(driver, 60)
@@ -67,6 +71,18 @@ def main(page, image, docs):
         time.sleep(0.3)
         driver.save_screenshot(os.path.join(docs, "serve-page.png"))
         check(True, "wrote docs/serve-page.png")
+
+        driver.find_element(By.ID, "download").click()
+        wait.until(lambda d: d.find_element(By.ID, "status").text == "Sheet downloaded.")
+        sheets = []
+        for _ in range(100):
+            sheets = [f for f in os.listdir(downloads) if f.endswith("-attention.png")]
+            if sheets:
+                break
+            time.sleep(0.1)
+        check(len(sheets) == 1, f"the button downloads the sheet: {sheets}")
+        with open(os.path.join(downloads, sheets[0]), "rb") as sheet:
+            check(sheet.read(8) == b"\x89PNG\r\n\x1a\n", "the sheet is a PNG")
 
         driver.set_window_size(390, 900)
         time.sleep(0.3)

@@ -18,7 +18,7 @@ import ServiceLifecycle
 /// bound. As a `Service` it stops after the HTTP server (services stop in reverse order): by then no
 /// request is in flight, and the worker ends once its queue is empty.
 final class CaptionBatcher: Service, @unchecked Sendable {
-    /// An admitted request's place in the service, from `admit()` until `finish(_:)`.
+    /// An admitted request's place in the service, for as long as the body given to `admitted` runs.
     final class Ticket: @unchecked Sendable {
         fileprivate var submitted = false
     }

@@ -10,6 +10,7 @@ struct ServeMiddleware: RouterMiddleware {
     typealias Context = ServeRequestContext
 
     let routes: [String: [HTTPRequest.Method]]
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
     let metrics: ServeMetrics
     let logger: Logger
 
@@ -35,9 +36,10 @@ struct ServeMiddleware: RouterMiddleware {
         }
         if response.status == .contentTooLarge { context.closeSoon() }
         let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        // Labels from a fixed set: a client choosing paths or method names cannot grow the metrics.
         let route = routes[path] != nil ? path : "unmatched"
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code,
-                              seconds: milliseconds / 1000)
+        let method = Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        metrics.recordRequest(route: route, method: method, status: response.status.code, seconds: milliseconds / 1000)
         let bytes = response.body.contentLength.map(String.init) ?? "-"
         logger.info("\(request.method) \(path.prefix(200)) \(response.status.code) \(bytes) \(String(format: "%.1f", milliseconds))ms")
         return response
