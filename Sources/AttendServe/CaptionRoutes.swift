@@ -122,7 +122,10 @@ struct CaptionRoutes: Sendable {
             var status = "ok"
             var model: String
             var path: String
+            /// The model's own description (its layout varies with the encoder; `input` and `grid` do not).
             var config: ModelConfig
+            /// Side of the square picture the model sees, in pixels.
+            var input: Int
             var grid: Int
             var vocabulary: Int
             var metadata: [String: String]
@@ -136,7 +139,8 @@ struct CaptionRoutes: Sendable {
         }
         let health = Health(
             model: URL(fileURLWithPath: captioner.modelPath).deletingPathExtension().lastPathComponent,
-            path: captioner.modelPath, config: captioner.captioner.config, grid: captioner.gridSize,
+            path: captioner.modelPath, config: captioner.captioner.config, input: captioner.input.size,
+            grid: captioner.gridSize,
             vocabulary: captioner.vocabulary.count, metadata: captioner.captioner.model.metadata,
             limits: Limits(max_body_bytes: configuration.maxBodyBytes, max_pixels: configuration.maxPixels,
                            queue: configuration.queueCapacity, max_batch: configuration.maxBatch))

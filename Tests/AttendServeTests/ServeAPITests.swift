@@ -58,7 +58,8 @@ final class ServeAPITests: LiveServerTestCase {
         XCTAssertEqual(json["status"] as? String, "ok")
         XCTAssertEqual(json["model"] as? String, "shapes")
         XCTAssertEqual(json["grid"] as? Int, try server.captioner.gridSize)
-        XCTAssertEqual((json["config"] as? [String: Any])?["imageSize"] as? Int, try server.captioner.input.size)
+        XCTAssertEqual(json["input"] as? Int, try server.captioner.input.size)
+        XCTAssertNotNil(json["config"] as? [String: Any])
     }
 
     func testPageIsSelfContained() throws {
