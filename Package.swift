@@ -10,6 +10,7 @@
 //   AttendEval               caption metrics (BLEU, ROUGE-L, CIDEr-D) as the COCO toolkit computes them
 //   AttendTrain              backward passes' driver, optimizer, data sets, synthetic scenes
 //   Attend                   the small public API other packages use
+//   AttendServe              `attend serve`: the HTTP captioning service and its page (Hummingbird)
 //   attend                   the thin command-line front end
 import PackageDescription
 
@@ -24,6 +25,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -37,9 +42,18 @@ let package = Package(
         .target(name: "AttendTrain", dependencies: ["AttendMath", "AttendModel", "AttendImage", "AttendEval"],
                 swiftSettings: optimised),
         .target(name: "Attend", dependencies: ["AttendModel", "AttendImage", "AttendEval"]),
+        .target(name: "AttendServe", dependencies: [
+            "Attend", "AttendImage", "AttendModel",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "attend", dependencies: [
-            "Attend", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath", "CAttendShims",
+            "Attend", "AttendServe", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath", "CAttendShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "AttendMathTests", dependencies: ["AttendMath"]),
         .testTarget(name: "AttendImageTests", dependencies: ["AttendImage", "CAttendShims", "CJPEG", "CPNG"]),
@@ -48,5 +62,6 @@ let package = Package(
         .testTarget(name: "AttendEvalTests", dependencies: ["AttendEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath"]),
         .testTarget(name: "AttendCLITests", dependencies: ["AttendImage"]),
+        .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage"]),
     ]
 )

@@ -11,7 +11,7 @@ struct AttendCommand: ParsableCommand {
             """,
         subcommands: [CaptionCommand.self, OverlayCommand.self, BatchCommand.self, EvalCommand.self, TrainCommand.self,
                       PreprocessCommand.self, AverageCommand.self, InfoCommand.self, SynthCommand.self,
-                      BenchCommand.self, BenchImageCommand.self, RandomModelCommand.self])
+                      BenchCommand.self, BenchImageCommand.self, RandomModelCommand.self, ServeCommand.self])
 
     static func main() {
         BLASKernels.selectFastestBeforeLoading()

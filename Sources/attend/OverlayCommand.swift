@@ -83,10 +83,8 @@ struct OverlayCommand: ParsableCommand {
     private func draw(_ path: String, captioner: ImageCaptioner) throws -> String {
         let loaded = try captioner.load(file: path, decoding: imageOptions.decodeOptions)
         let caption = captioner.caption(pixels: [loaded.pixels], options: modelOptions.captionOptions)[0]
-        let upright = loaded.decoded.image
-        let size = AttentionSheet.displaySize(width: upright.width, height: upright.height, tile: tile)
-        let sheet = AttentionSheet(caption: caption, picture: upright.resized(width: size.width, height: size.height),
-                                   grid: captioner.gridSize, style: style, alpha: alpha, columns: columns)
+        let sheet = AttentionSheet(caption: caption, upright: loaded.decoded.image, grid: captioner.gridSize, tile: tile,
+                                   style: style, alpha: alpha, columns: columns)
         let sheetPath = outputPath(for: path)
         try write(sheet.render(), to: sheetPath)
         if perWord {

@@ -1,0 +1,41 @@
+import AttendModel
+import Foundation
+
+// MARK: - The caption JSON of `attend caption --json` and `attend serve`
+
+/// One image's result as a JSON line: what `attend caption --json` prints and `POST /v1/caption` answers.
+public struct CaptionJSON: Encodable, Sendable {
+    public struct Word: Encodable, Sendable {
+        public var word: String
+        public var logprob: Float
+        public var beta: Float
+        /// (G, G) row-major, rows top to bottom.
+        public var attention: [[Float]]
+    }
+    public var path: String
+    public var caption: String
+    public var logprob: Float
+    public var score: Float
+    public var finished: Bool
+    public var grid: Int
+    public var words: [Word]
+
+    public init(path: String, caption: Caption, gridSize: Int) {
+        self.path = path
+        self.caption = caption.text
+        logprob = caption.logProbability
+        score = caption.normalizedScore
+        finished = caption.finished
+        grid = gridSize
+        words = (caption.tokens + (caption.end.map { [$0] } ?? [])).map { token in
+            Word(word: token.word, logprob: token.logProbability, beta: token.beta,
+                 attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) })
+        }
+    }
+
+    public func line() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
