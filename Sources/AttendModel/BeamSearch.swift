@@ -9,7 +9,7 @@ import Foundation
 // the search kept, it does not change which are kept. When no hypothesis of an image ends before the word
 // limit, the best unfinished one is returned rather than nothing.
 
-public struct CaptionOptions: Sendable {
+public struct CaptionOptions: Sendable, Equatable {
     /// K: live hypotheses per image; 1 is greedy decoding.
     public var beamSize = 3
     /// Decoding steps at most: a caption that has not ended after this many words is returned unfinished.
@@ -19,12 +19,17 @@ public struct CaptionOptions: Sendable {
     /// α of the length normalisation score / length^α: 0 ranks by total log-probability (short captions win),
     /// 1 by the mean per word. 0.5 scored best on Flickr8k's dev split with the shipped model (docs/TRAINING.md).
     public var lengthExponent: Float = 0.5
+    /// Whether `<unk>` may be written. Off: a caption names no word as "<unk>" (the next best word stands there
+    /// instead), which only a model's vocabulary test wants otherwise.
+    public var allowUnknown = false
 
-    public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0, lengthExponent: Float = 0.5) {
+    public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0, lengthExponent: Float = 0.5,
+                allowUnknown: Bool = false) {
         self.beamSize = beamSize
         self.maxWords = maxWords
         self.noRepeatNgram = noRepeatNgram
         self.lengthExponent = lengthExponent
+        self.allowUnknown = allowUnknown
     }
 }
 
@@ -117,9 +122,10 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
             output.logits.withUnsafeBufferPointer { logProbabilities in
                 for (h, hypothesis) in live[image].enumerated() {
                     let row = logProbabilities.baseAddress! + hypothesis.row * V
-                    for word in topIndices(row, count: V, k: 2 * K + 2) {   // + <pad>, <start>
+                    for word in topIndices(row, count: V, k: 2 * K + 3) {   // + <pad>, <start>, <unk>
                         let id = Int32(word)
                         if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
+                        if id == Int32(Vocabulary.unknown) && !options.allowUnknown { continue }
                         if hypothesis.repeatsNgram(id, n: options.noRepeatNgram) { continue }
                         candidates.append((hypothesis.score + row[word], h, id))
                     }

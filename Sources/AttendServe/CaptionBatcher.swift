@@ -130,15 +130,10 @@ final class CaptionBatcher: Service, @unchecked Sendable {
         let options = pending[0].options
         var batch: [Job] = [], rest: [Job] = []
         for job in pending {
-            if batch.count < maxBatch && decodesAlike(job.options, options) { batch.append(job) } else { rest.append(job) }
+            if batch.count < maxBatch && job.options == options { batch.append(job) } else { rest.append(job) }
         }
         pending = rest
         return batch
-    }
-
-    private func decodesAlike(_ a: CaptionOptions, _ b: CaptionOptions) -> Bool {
-        a.beamSize == b.beamSize && a.maxWords == b.maxWords && a.noRepeatNgram == b.noRepeatNgram
-            && a.lengthExponent == b.lengthExponent
     }
 
     // MARK: - Service

@@ -85,6 +85,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Length normalisation α: the caption with the best log-probability / length^α wins (0: total log-probability, which favours short captions; 1: mean per word).")
     var lengthAlpha: Float = CaptionOptions().lengthExponent
 
+    @Flag(help: "Let captions contain <unk> (a word outside the model's vocabulary); by default the next best word stands there.")
+    var allowUnk = false
+
     @Option(help: "Threads for the matrix products.")
     var threads = 2
 
@@ -97,7 +100,8 @@ struct ModelOptions: ParsableArguments {
     }
 
     var captionOptions: CaptionOptions {
-        CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram, lengthExponent: lengthAlpha)
+        CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram, lengthExponent: lengthAlpha,
+                       allowUnknown: allowUnk)
     }
 
     /// Loads the model, or exits with status 2 and one line naming the file and the cause.
