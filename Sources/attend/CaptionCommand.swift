@@ -80,7 +80,7 @@ struct ModelOptions: ParsableArguments {
     var maxWords = 20
 
     @Option(help: "Forbid repeating any n-gram of this length (0: off).")
-    var noRepeatNgram = 0
+    var noRepeatNgram = CaptionOptions().noRepeatNgram
 
     @Option(help: "Length normalisation α: the caption with the best log-probability / length^α wins (0: total log-probability, which favours short captions; 1: mean per word).")
     var lengthAlpha: Float = CaptionOptions().lengthExponent
