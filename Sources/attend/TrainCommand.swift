@@ -254,13 +254,14 @@ struct TrainCommand: ParsableCommand {
             warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
                         Date().timeIntervalSince(started)))
         } else {
-            try loadPretrainedEncoder(into: &model)
+            model.metadata = try loadPretrainedEncoder(into: &model)
             let file = try openOrBuildCache(model: model, corpus: corpus, splits: ["train", "dev"])
             train = try CaptionDataset(corpus: corpus, split: "train", cache: file)
             dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
         }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
-        trainer.metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
+        trainer.metadata = model.metadata.merging(["command": CommandLine.arguments.joined(separator: " "),
+                                                   "data": "Flickr8k train split"]) { _, new in new }
         let stop = try trainer.run()
         warn("time per phase: " + trainer.graph.seconds.sorted { $0.key < $1.key }
             .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
@@ -269,8 +270,8 @@ struct TrainCommand: ParsableCommand {
 
     /// Copies the encoder tensors of --encoder (or of the shipped default model) into `model`: same family, and
     /// every encoder tensor of `model` present there with its shape (a smaller tap or another input side needs
-    /// no other weights).
-    func loadPretrainedEncoder(into model: inout Model) throws {
+    /// no other weights). Returns the credit of those weights for the new model's metadata.
+    func loadPretrainedEncoder(into model: inout Model) throws -> [String: String] {
         let path = try encoder ?? ModelLocator.locate("default")
         let source = try ModelFile.read(path: path)
         guard source.config.encoder.family == model.config.encoder.family else {
@@ -284,6 +285,7 @@ struct TrainCommand: ParsableCommand {
             model.parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: source.values(of: from))
         }
         warn("encoder: \(model.config.encoder.family) from \(path) (\(model.layout.encoderParameterCount) weights, frozen)")
+        return source.metadata.filter { $0.key == "encoder_weights" }
     }
 
     /// The feature cache of `splits`' photos for `model`'s encoder: --cache (default <out>.grids) when it holds
