@@ -140,7 +140,7 @@ public struct BatchPlan {
         var captions: [[Int]] = []
         precondition(dataset.gridCache == nil || augmentation.isIdentity, "cached grids cannot be augmented")
         // (3, B, S, S): written whole when nothing is augmented, else picture by picture below.
-        var images = augmentation.isIdentity || dataset.gridCache != nil ? []
+        var images = augmentation.isIdentity ? []
                                              : [Float](repeating: 0, count: 3 * pictures.count * dataset.side * dataset.side)
         for (slot, picture) in pictures.enumerated() {
             var texts = dataset.references[picture]

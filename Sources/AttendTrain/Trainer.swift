@@ -296,9 +296,12 @@ public final class Trainer {
         while first < count {
             let indices = Array(first..<min(first + 16, count))
             let options = CaptionOptions(beamSize: 1, maxWords: settings.maxWords)
-            let captions = dataset.grids != nil
-                ? captioner.caption(grid: dataset.grids(indices)!, count: indices.count, options: options)
-                : captioner.caption(images: dataset.imagesBatchMajor(indices), count: indices.count, options: options)
+            let captions: [Caption]
+            if let grids = dataset.grids(indices) {
+                captions = captioner.caption(grid: grids, count: indices.count, options: options)
+            } else {
+                captions = captioner.caption(images: dataset.imagesBatchMajor(indices), count: indices.count, options: options)
+            }
             for (caption, index) in zip(captions, indices) {
                 let name = dataset.names[index]
                 predictions[name] = caption.text

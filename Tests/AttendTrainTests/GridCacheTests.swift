@@ -98,5 +98,10 @@ final class GridCacheTests: XCTestCase {
         let trained = trainer.currentModel()
         let encoderAfter = trained.layout.tensors.filter { $0.name.hasPrefix("encoder.") }.map { trained.values(of: $0) }
         XCTAssertEqual(encoderAfter, encoderBefore, "the frozen encoder is not updated")
+        // Validation captions the cached grids as the captioner does.
+        let (_, samples) = trainer.validationCaptionScores(dataset, images: 3)
+        let expected = Captioner(model: trained).caption(grid: dataset.grids([0, 1, 2])!, count: 3,
+                                                         options: CaptionOptions(beamSize: 1, maxWords: settings.maxWords))
+        XCTAssertEqual(samples, zip(names, expected).map { "\($0): \($1.text)" })
     }
 }

@@ -41,6 +41,16 @@ final class TrainingLoopTests: XCTestCase {
         return settings
     }
 
+    func testValidationCaptionsThePicturesAsTheCaptionerDoes() throws {
+        let (model, dataset) = Self.tinySetup()
+        let trainer = try Trainer(model: model, train: dataset, validation: dataset, settings: Self.settings(epochs: 1))
+        let (_, samples) = trainer.validationCaptionScores(dataset, images: 5)
+        let expected = Captioner(model: trainer.currentModel())
+            .caption(images: dataset.imagesBatchMajor(Array(0..<5)), count: 5,
+                     options: CaptionOptions(beamSize: 1, maxWords: trainer.settings.maxWords))
+        XCTAssertEqual(samples, zip(dataset.names, expected).map { "\($0): \($1.text)" })
+    }
+
     func testLossFallsOverTenSteps() throws {
         let (model, dataset) = Self.tinySetup()
         var settings = Self.settings(epochs: 10)   // 2 batches per epoch, stopped at 10 steps
