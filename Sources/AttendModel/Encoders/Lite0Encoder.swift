@@ -81,6 +81,16 @@ public final class Lite0Encoder: GridEncoder {
 
     /// One pass of the network over B pictures.
     private func encodePass(images: UnsafePointer<Float>, batch B: Int) -> [Float] {
+        let (blockOutput, side) = activations(images: images, batch: B, wholeBlocks: lite0.tap.wholeBlocks)
+        guard let last else { return blockOutput }
+        return pointwise(blockOutput, rows: B * side * side,
+                         inChannels: Lite0Architecture.blocks[lite0.tap.wholeBlocks - 1].outChannels, last, relu6: true)
+    }
+
+    /// images (B, 3, S, S) → the output of the stem and the first `wholeBlocks` blocks, (B, side, side, C)
+    /// channels-last. Fine-tuning runs the frozen blocks through this and the rest itself.
+    public func activations(images: UnsafePointer<Float>, batch B: Int, wholeBlocks: Int) -> (values: [Float], side: Int) {
+        precondition((0...blocks.count).contains(wholeBlocks), "wholeBlocks \(wholeBlocks) outside 0...\(blocks.count)")
         let S = lite0.imageSize
         // Stem: 3×3 stride-2 SAME convolution as im2col rows (B·Ho·Wo, 27) times the weight (32, 27).
         let (side, top) = samePadding(S, kernel: 3, stride: 2)
@@ -108,7 +118,7 @@ public final class Lite0Encoder: GridEncoder {
         var current = pointwise(columns, rows: B * side * side, inChannels: 27, stem, relu6: true)
         var height = side, channels = Lite0Architecture.stemChannels
 
-        for (block, expand, depthwise, project) in blocks {
+        for (block, expand, depthwise, project) in blocks.prefix(wholeBlocks) {
             let positions = B * height * height
             let expanded = expand.map { pointwise(current, rows: positions, inChannels: channels, $0, relu6: true) } ?? current
             let (outSide, _) = samePadding(height, kernel: block.kernel, stride: block.stride)
@@ -128,8 +138,7 @@ public final class Lite0Encoder: GridEncoder {
             height = outSide
             channels = block.outChannels
         }
-        if let last { current = pointwise(current, rows: B * height * height, inChannels: channels, last, relu6: true) }
-        return current
+        return (current, height)
     }
 
     /// rows (N, Cin) → (N, Cout) = rows · Wᵀ + b, then ReLU6 when asked.
