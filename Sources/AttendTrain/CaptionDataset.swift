@@ -7,10 +7,6 @@ import Foundation
 // Pictures are kept as bytes at the training resolution (6,000 × 224 × 224 × 3 = 900 MB for Flickr8k) and
 // normalised into a batch only when the batch is built.
 
-/// ImageNet statistics, the normalisation every picture gets before the encoder (AttendImage's ModelInput).
-public let imageNetMean = ModelInput.imageNetMean
-public let imageNetStd = ModelInput.imageNetStd
-
 public struct CaptionDataset {
     /// S: every picture's side.
     public let side: Int
@@ -23,6 +19,8 @@ public struct CaptionDataset {
     /// A frozen encoder's grids of these pictures, in the same order (the feature cache); nil when the encoder is
     /// trained and reads the pixels.
     public var gridCache: GridCache? = nil
+    /// How pixels become the encoder's input: its family's (`ModelConfig.modelInput`); ImageNet's by default.
+    public var normalisation = PixelNormalisation(ModelInput())
 
     public init(side: Int) { self.side = side }
 
@@ -51,8 +49,8 @@ public struct CaptionDataset {
     /// Writes picture `index` normalised into slot `slot` of images (3, B, S, S).
     public func write(_ index: Int, into images: UnsafeMutablePointer<Float>, slot: Int, batch: Int) {
         pixels.withUnsafeBufferPointer { bytes in
-            writeNormalised(bytes.baseAddress! + index * side * side * 3, side: side, into: images, slot: slot,
-                            batch: batch)
+            normalisation.write(bytes.baseAddress! + index * side * side * 3, side: side, into: images, slot: slot,
+                                batch: batch)
         }
     }
 
@@ -90,17 +88,22 @@ public struct CaptionDataset {
 }
 
 /// (v / 255 − mean) / std per channel, the same expression as ModelInput.normalize, by table.
-private let normalisationTables: [[Float]] = (0..<3).map { channel in
-    (0..<256).map { (Float($0) / 255 - imageNetMean[channel]) / imageNetStd[channel] }
-}
+public struct PixelNormalisation {
+    /// Per channel (R, G, B): the normalised value of each byte.
+    let tables: [[Float]]
 
-/// Writes an (S, S, 3) picture normalised into slot `slot` of images (3, B, S, S).
-func writeNormalised(_ source: UnsafePointer<UInt8>, side: Int, into images: UnsafeMutablePointer<Float>, slot: Int,
-                     batch: Int) {
-    let plane = side * side
-    for channel in 0..<3 {
-        let target = images + (channel * batch + slot) * plane, table = normalisationTables[channel]
-        for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
+    public init(_ input: ModelInput) {
+        tables = (0..<3).map { channel in (0..<256).map { (Float($0) / 255 - input.mean[channel]) / input.std[channel] } }
+    }
+
+    /// Writes an (S, S, 3) picture normalised into slot `slot` of images (3, B, S, S).
+    func write(_ source: UnsafePointer<UInt8>, side: Int, into images: UnsafeMutablePointer<Float>, slot: Int,
+               batch: Int) {
+        let plane = side * side
+        for channel in 0..<3 {
+            let target = images + (channel * batch + slot) * plane, table = tables[channel]
+            for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
+        }
     }
 }
 
@@ -150,8 +153,8 @@ public struct BatchPlan {
                 texts = augmentedTexts
                 images.withUnsafeMutableBufferPointer { buffer in
                     augmented.pixels.withUnsafeBufferPointer {
-                        writeNormalised($0.baseAddress!, side: dataset.side, into: buffer.baseAddress!, slot: slot,
-                                        batch: pictures.count)
+                        dataset.normalisation.write($0.baseAddress!, side: dataset.side, into: buffer.baseAddress!,
+                                                    slot: slot, batch: pictures.count)
                     }
                 }
             }

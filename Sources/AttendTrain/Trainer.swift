@@ -50,6 +50,11 @@ public struct TrainingSettings: Sendable {
     public var validationCaptionImages = 200
     /// Random crops, colour jitter and left–right flips of the training pictures (off by default).
     public var augmentation = Augmentation.none
+    /// A pretrained encoder's top blocks trained with the decoder (`Lite0FineTuner`): this many MBConv blocks and
+    /// the convolution at the tap. nil: the encoder stays frozen (and its grids may come from a feature cache).
+    public var fineTunedBlocks: Int? = nil
+    /// The model given is trained already (a fine-tuning run starts from a captioner): its output bias is kept.
+    public var startsFromTrainedModel = false
 
     public init() {}
 }
@@ -80,6 +85,8 @@ public final class Trainer {
     public let settings: TrainingSettings
     public let graph: TrainingGraph
     public let optimizer: AdamOptimizer
+    /// The trained top of a pretrained encoder, when `settings.fineTunedBlocks` asks for one.
+    public let fineTuner: Lite0FineTuner?
     public let plan: BatchPlan
     public private(set) var progress = TrainingProgress()
     public private(set) var records: [StepRecord] = []
@@ -105,10 +112,16 @@ public final class Trainer {
         self.settings = settings
         self.train = train
         self.validation = validation
-        // A frozen encoder (its grids come from the feature cache) keeps its pretrained weights.
-        let frozenEncoder = model.config.scratch == nil
-        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam,
-                                  frozen: { frozenEncoder && $0.name.hasPrefix("encoder.") })
+        // A pretrained encoder keeps its weights, but for the top blocks a fine-tuning run trains.
+        let pretrainedEncoder = model.config.scratch == nil
+        let fineTuner = settings.fineTunedBlocks.map {
+            Lite0FineTuner(model: model, blocks: $0, pictures: plan.imagesPerBatch)
+        }
+        self.fineTuner = fineTuner
+        let trained = fineTuner?.trainedTensorNames ?? []
+        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam, frozen: {
+            pretrainedEncoder && $0.name.hasPrefix("encoder.") && !trained.contains($0.name)
+        })
         if let resume {
             let saved = try ModelFile.read(path: resume)
             guard saved.vocabulary == model.vocabulary else {
@@ -121,13 +134,13 @@ public final class Trainer {
             model = saved
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
             secondsBeforeRun = progress.trainingSeconds
-        } else {
+        } else if !settings.startsFromTrainedModel {
             setOutputBiasToUnigramLogFrequencies(&model, dataset: train, plan: plan)
         }
         graph = TrainingGraph(model: model, capacity: GraphCapacity(images: plan.imagesPerBatch,
                                                                     captionsPerImage: settings.captionsPerImage,
                                                                     steps: settings.maxWords + 1),
-                              options: settings.loss, seed: settings.seed)
+                              options: settings.loss, seed: settings.seed, gridGradient: fineTuner != nil)
         if let path = settings.logPath {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             log = FileHandle(forWritingAtPath: path)
@@ -177,9 +190,13 @@ public final class Trainer {
                 let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
                 graph.training = true
                 graph.reseedDropout(settings.seed &+ UInt64(progress.step) &* 0x2545_F491)
-                let loss = graph.forward(batch)
+                let loss = graph.forward(graphBatch(batch))
                 graph.zeroGradients()
                 graph.backward()
+                if let fineTuner {
+                    fineTuner.backward(gridGradient: graph.gridGradientInBatchOrder(), count: batch.imageCount,
+                                       parameters: graph.parameters, gradients: graph.gradients)
+                }
                 let optimizerStart = Date()
                 let norm = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: rate)
                 graph.seconds["optimizer", default: 0] += Date().timeIntervalSince(optimizerStart)
@@ -255,6 +272,14 @@ public final class Trainer {
         return settings.patience > 0 && progress.epochsWithoutImprovement >= settings.patience
     }
 
+    /// What the graph reads for `batch`: with a fine-tuned encoder, the grids its top computes from the pictures.
+    func graphBatch(_ batch: TrainingBatch) -> TrainingBatch {
+        guard let fineTuner, case let .pictures(pictures) = batch.input else { return batch }
+        var batch = batch
+        batch.input = .grids(fineTuner.forward(pictures: pictures, count: batch.imageCount, parameters: graph.parameters))
+        return batch
+    }
+
     /// Mean loss per word on (the first `validationImages` pictures of) a split: no dropout, running BN statistics.
     public func validationLoss(_ dataset: CaptionDataset) -> LossValue {
         let B = plan.imagesPerBatch, K = settings.captionsPerImage
@@ -274,8 +299,8 @@ public final class Trainer {
                 let texts = dataset.references[picture]
                 for k in 0..<K { captions.append(plan.encode(texts[k % texts.count], vocabulary: vocabulary)) }
             }
-            let loss = evaluator.forward(TrainingBatch(input: dataset.input(pictures), imageCount: pictures.count,
-                                                       captions: captions))
+            let loss = evaluator.forward(graphBatch(TrainingBatch(input: dataset.input(pictures),
+                                                                  imageCount: pictures.count, captions: captions)))
             crossEntropy += Double(loss.crossEntropy) * Double(loss.tokens)
             penalty += Double(loss.penalty) * Double(loss.tokens)
             tokens += loss.tokens

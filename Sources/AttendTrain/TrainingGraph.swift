@@ -109,6 +109,9 @@ public final class TrainingGraph {
 
     /// Whether the encoder is trained here (the scratch family) or frozen (its grids come in the batch).
     public let trainsEncoder: Bool
+    /// Whether backward computes the gradient of the grid: for a trained encoder, here or outside the graph
+    /// (the fine-tuned top of a pretrained one, which hands the graph its grids).
+    public let computesGridGradient: Bool
 
     // Encoder caches, one entry per stage (the scratch family only).
     var stageSides: [(input: Int, output: Int, pooled: Int)] = []
@@ -191,8 +194,13 @@ public final class TrainingGraph {
     /// (T) caption rows still predicting at step t: a prefix, the graph's images being ordered by their longest
     /// caption. Every step runs on its prefix only.
     var activeRows: [Int] = []
+    /// The batch's image in each of the graph's slots (images are ordered by their longest caption).
+    var slotImages: [Int] = []
 
-    public init(model: Model, capacity: GraphCapacity, options: LossOptions = LossOptions(), seed: UInt64 = 0) {
+    /// `gridGradient`: a grid batch's gradient is wanted too (`gridGradientInBatchOrder`), for an encoder trained
+    /// outside the graph.
+    public init(model: Model, capacity: GraphCapacity, options: LossOptions = LossOptions(), seed: UInt64 = 0,
+                gridGradient: Bool = false) {
         config = model.config
         layout = model.layout
         self.capacity = capacity
@@ -223,6 +231,7 @@ public final class TrainingGraph {
         let S = config.imageSize, C = config.gridChannels
         let scratch = config.scratch ?? ScratchEncoderConfig(imageSize: S, channels: [], strides: [], poolAfter: [])
         trainsEncoder = config.scratch != nil
+        computesGridGradient = model.layout.projection != nil && (trainsEncoder || gridGradient)
         imagesBuffer = floats(trainsEncoder ? 3 * B * S * S : 0)
         var side = S, inChannels = 3, largestColumns = 0, largestStage = 0
         for stage in 0..<scratch.channels.count {
@@ -250,7 +259,7 @@ public final class TrainingGraph {
         annotations = floats(B * L * D)
         let projects = layout.projection != nil
         grid = projects ? floats(B * L * C) : annotations
-        gridGradient = floats(projects && trainsEncoder ? B * L * C : 0)
+        self.gridGradient = floats(computesGridGradient ? B * L * C : 0)
         gridMask = floats(projects ? B * L * C : 0)
         normalizedGrid = floats(projects ? B * L * C : 0)
         scaledGrid = floats(projects ? B * L * C : 0)
@@ -315,6 +324,17 @@ public final class TrainingGraph {
     public func model(vocabulary: Vocabulary, metadata: [String: String] = [:]) -> Model {
         Model(config: config, vocabulary: vocabulary,
               parameters: Array(UnsafeBufferPointer(start: parameters, count: layout.count)), metadata: metadata)
+    }
+
+    /// (B, L, C) the last backward's gradient of the batch's grids, in the batch's image order.
+    public func gridGradientInBatchOrder() -> [Float] {
+        precondition(computesGridGradient, "this graph was not asked for the grid's gradient")
+        let cell = config.locations * config.gridChannels
+        var result = [Float](repeating: 0, count: batchImages * cell)
+        for (slot, image) in slotImages.enumerated() {
+            result.withUnsafeMutableBufferPointer { ($0.baseAddress! + image * cell).update(from: gridGradient + slot * cell, count: cell) }
+        }
+        return result
     }
 
     public func zeroGradients() { gradients.update(repeating: 0, count: layout.count) }

@@ -27,6 +27,7 @@ extension TrainingGraph {
         // the order does not change; only which dropout mask meets which row does.
         let longest = (0..<B).map { image in (0..<K).map { batch.captions[image * K + $0].count }.max()! }
         let imageOrder = (0..<B).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
+        slotImages = imageOrder
         loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
                      captionsPerImage: K)
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -229,12 +230,12 @@ extension TrainingGraph {
 
         let C = config.gridChannels
         if let projection = projectionWeights, let projectionGradients {
-            if trainsEncoder { gridGradient.update(repeating: 0, count: B * L * C) }
-            projectionBackward(gridGradient: trainsEncoder ? gridGradient : nil, gradients: projectionGradients,
+            if computesGridGradient { gridGradient.update(repeating: 0, count: B * L * C) }
+            projectionBackward(gridGradient: computesGridGradient ? gridGradient : nil, gradients: projectionGradients,
                                normalizedGradient: scaledGridGradient, outputGradient: annotationsGradient,
                                output: annotations, normalized: normalizedGrid, scaled: scaledGrid,
                                inverseStd: gridInverseStd, weights: projection, rows: B * L, channels: C, outFeatures: D)
-            if trainsEncoder { for i in 0..<(B * L * C) { gridGradient[i] *= gridMask[i] } }
+            if computesGridGradient { for i in 0..<(B * L * C) { gridGradient[i] *= gridMask[i] } }
             lap(&clock, "projection backward")
         }
         guard let scratch = config.scratch else { return }

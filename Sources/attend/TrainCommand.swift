@@ -17,7 +17,8 @@ struct TrainCommand: ParsableCommand {
             <out>.last.optim) is written every --checkpoint-every steps, at each epoch, on Ctrl-C and at \
             --max-minutes; --resume <out>.last continues the same run. A pretrained encoder (--config default, \
             EfficientNet-Lite0 from --encoder) stays frozen: each photo is encoded once into the feature cache \
-            (--cache), and the decoder trains on the cached grids.
+            (--cache), and the decoder trains on the cached grids. --unfreeze N then fine-tunes its top N blocks \
+            and head with the decoder, on the (augmented) pictures, usually from a trained captioner (--start-from).
             """)
 
     @Option(help: "Flickr8k folder: images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt.")
@@ -37,6 +38,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "A model file whose encoder tensors start this run (an imported EfficientNet-Lite0, scripts/import_lite0.py, or a trained model of the same family). Needed for a pretrained family; default: models/default.attend when it has that family.")
     var encoder: String?
+
+    @Option(help: "Fine-tune a pretrained encoder: train its top N MBConv blocks and the convolution at its tap (the head) with the decoder, on the pictures (no feature cache; --augment applies). Its batch norms keep their running statistics.")
+    var unfreeze: Int?
+
+    @Option(help: "Start from this trained model (same configuration and vocabulary): every tensor, the decoder's too. For fine-tuning a captioner trained on the frozen encoder.")
+    var startFrom: String?
 
     @Option(help: "Feature cache of a frozen encoder's grids (built when missing or stale). Default: <out>.grids.")
     var cache: String?
@@ -157,6 +164,18 @@ struct TrainCommand: ParsableCommand {
         if (tap != nil || imageSize != nil), case .scratch = ModelConfig.named(config)!.encoder {
             throw ValidationError("--tap and --image-size are for a pretrained encoder's configuration")
         }
+        if let unfreeze {
+            guard case let .efficientNetLite0(lite0) = modelConfig().encoder else {
+                throw ValidationError("--unfreeze is for a pretrained encoder's configuration (the scratch one trains whole)")
+            }
+            if !(0...lite0.tap.wholeBlocks).contains(unfreeze) {
+                throw ValidationError("--unfreeze takes 0 to \(lite0.tap.wholeBlocks) blocks (the tap's), not \(unfreeze)")
+            }
+            if synthetic != nil { throw ValidationError("--unfreeze is for --data photos") }
+        }
+        if try unfreeze == nil && data != nil && !augmentation().isIdentity && modelConfig().scratch == nil {
+            throw ValidationError("--augment needs pictures: a frozen encoder trains on cached grids (add --unfreeze N)")
+        }
     }
 
     func run() throws {
@@ -180,6 +199,8 @@ struct TrainCommand: ParsableCommand {
         settings.patience = patience
         settings.logPath = log
         settings.augmentation = try augmentation()
+        settings.fineTunedBlocks = unfreeze
+        settings.startsFromTrainedModel = startFrom != nil
         installInterruptHandler()
 
         if let synthetic {
@@ -246,15 +267,22 @@ struct TrainCommand: ParsableCommand {
         let vocabulary = Vocabulary(trainingCaptions: trainingCaptions, minimumCount: 5)
         warn("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
         var model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
-        let train: CaptionDataset, dev: CaptionDataset
+        if let startFrom {
+            model = try trainedModel(startFrom, fitting: model)
+        } else if model.config.scratch == nil {
+            model.metadata = try loadPretrainedEncoder(into: &model)
+        }
+        var train: CaptionDataset, dev: CaptionDataset
         let started = Date()
-        if model.config.scratch != nil {
+        if model.config.scratch != nil || unfreeze != nil {
+            // The encoder (or its top) trains: it reads the pictures, normalised as its family wants.
             train = try CaptionDataset(corpus: corpus, split: "train", side: side)
             dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
+            train.normalisation = PixelNormalisation(model.config.modelInput)
+            dev.normalisation = train.normalisation
             warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
                         Date().timeIntervalSince(started)))
         } else {
-            model.metadata = try loadPretrainedEncoder(into: &model)
             let file = try openOrBuildCache(model: model, corpus: corpus, splits: ["train", "dev"])
             train = try CaptionDataset(corpus: corpus, split: "train", cache: file)
             dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
@@ -263,9 +291,23 @@ struct TrainCommand: ParsableCommand {
         trainer.metadata = model.metadata.merging(["command": CommandLine.arguments.joined(separator: " "),
                                                    "data": "Flickr8k train split"]) { _, new in new }
         let stop = try trainer.run()
-        warn("time per phase: " + trainer.graph.seconds.sorted { $0.key < $1.key }
+        let seconds = trainer.graph.seconds.merging(trainer.fineTuner?.seconds ?? [:]) { $0 + $1 }
+        warn("time per phase: " + seconds.sorted { $0.key < $1.key }
             .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
         warn("stopped: \(stop.rawValue) after \(trainer.progress.step) steps; checkpoint \(trainer.checkpointPath ?? "-")")
+    }
+
+    /// The --start-from model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
+    func trainedModel(_ path: String, fitting fresh: Model) throws -> Model {
+        let trained = try ModelFile.read(path: path)
+        guard trained.config == fresh.config else {
+            throw ValidationError("\(path): its configuration differs from --config \(config)'s")
+        }
+        guard trained.vocabulary == fresh.vocabulary else {
+            throw ValidationError("\(path): its vocabulary differs from the one built from this training data")
+        }
+        warn("start: every tensor from \(path)" + (unfreeze.map { "; the encoder's top \($0) blocks and head train" } ?? ""))
+        return trained
     }
 
     /// Copies the encoder tensors of --encoder (or of the shipped default model) into `model`: same family, and

@@ -63,6 +63,30 @@ public func foldBatchNorm(weight: UnsafeMutablePointer<Float>, outChannels: Int,
     return bias
 }
 
+/// Backward of `foldBatchNorm` (fine-tuning a pretrained convolution with its batch norm frozen to its running
+/// statistics, as small batches need): given the gradients of the folded weight (Cout, K) and bias (Cout), adds into
+/// the unfolded weight's (Cout, K), the scale's γ (Cout) and the shift's β (Cout). With s = γ / √(var + ε):
+///   ∂W = ∂W_f · s,   ∂β = ∂b_f,   ∂γ = (Σ_k ∂W_f · W − ∂b_f · mean) / √(var + ε).
+public func foldBatchNormBackward(weightGradient: UnsafeMutablePointer<Float>, scaleGradient: UnsafeMutablePointer<Float>,
+                                  shiftGradient: UnsafeMutablePointer<Float>, foldedWeightGradient: UnsafePointer<Float>,
+                                  foldedBiasGradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                  outChannels: Int, fanIn: Int, scale: UnsafePointer<Float>,
+                                  runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                                  epsilon: Float = batchNormEpsilon) {
+    for o in 0..<outChannels {
+        let inverseStd = 1 / (runningVar[o] + epsilon).squareRoot(), factor = scale[o] * inverseStd
+        let row = o * fanIn
+        var factorGradient: Float = 0
+        for k in 0..<fanIn {
+            weightGradient[row + k] += foldedWeightGradient[row + k] * factor
+            factorGradient += foldedWeightGradient[row + k] * weight[row + k]
+        }
+        factorGradient -= foldedBiasGradient[o] * runningMean[o]
+        scaleGradient[o] += factorGradient * inverseStd
+        shiftGradient[o] += foldedBiasGradient[o]
+    }
+}
+
 /// Backward of `batchNormForwardTraining` (through the batch statistics), adding into the gradients:
 /// with x̂ = (x − mean) · inverseStd over the N values of a channel,
 ///   scaleGradient += Σ dy · x̂,   shiftGradient += Σ dy,

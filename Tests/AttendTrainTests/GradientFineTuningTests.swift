@@ -1,0 +1,115 @@
+import AttendMath
+import AttendModel
+@testable import AttendTrain
+import XCTest
+
+// Fine-tuning EfficientNet-Lite0's top blocks (Lite0FineTuning.swift) against central differences
+// (GradientChecking.swift): the batch-norm fold's backward alone, then the fine-tuned top and the decoder graph
+// together — the grids the top computes go through the graph, and the graph's grid gradient (handed back in the
+// batch's image order) through the top. Its forward must also be the inference encoder's.
+
+final class GradientFineTuningTests: XCTestCase {
+    func testFoldBatchNormBackward() {
+        let (C, K) = (5, 7)
+        var weight = randomValues(C * K, seed: 1), scale = randomValues(C, seed: 2).map { $0 + 1.5 }
+        var shift = randomValues(C, seed: 3)
+        let mean = randomValues(C, seed: 4), variance = randomValues(C, seed: 5).map { $0 + 1.2 }
+        let p = randomValues(C * K, seed: 6), q = randomValues(C, seed: 7)   // loss = Σ W_f · p + Σ b_f · q
+        func loss(_ weight: [Float], _ scale: [Float], _ shift: [Float]) -> Double {
+            var folded = weight
+            let bias = foldBatchNorm(weight: &folded, outChannels: C, fanIn: K, scale: scale, shift: shift,
+                                     runningMean: mean, runningVar: variance, epsilon: 1e-3)
+            return projected(folded, p) + projected(bias, q)
+        }
+        var dWeight = [Float](repeating: 0, count: C * K), dScale = [Float](repeating: 0, count: C), dShift = dScale
+        foldBatchNormBackward(weightGradient: &dWeight, scaleGradient: &dScale, shiftGradient: &dShift,
+                              foldedWeightGradient: p, foldedBiasGradient: q, weight: weight, outChannels: C, fanIn: K,
+                              scale: scale, runningMean: mean, runningVar: variance, epsilon: 1e-3)
+        let tolerance = GradientTolerance(step: 1e-2, relative: 1e-3, absolute: 1e-4)   // linear in each: exact up to rounding
+        checkGradient("weight", values: &weight, analytic: dWeight, tolerance: tolerance) { loss($0, scale, shift) }
+        checkGradient("scale", values: &scale, analytic: dScale, tolerance: tolerance) { loss(weight, $0, shift) }
+        checkGradient("shift", values: &shift, analytic: dShift, tolerance: tolerance) { loss(weight, scale, $0) }
+    }
+
+    /// A small Lite0 captioner: `imageSize` pixels, all tensors random (batch norms too).
+    func model(imageSize: Int, tap: Lite0Tap, seed: UInt64) -> Model {
+        var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: imageSize, tap: tap)),
+                                 projectionSize: 4)
+        config.embeddingSize = 5
+        config.hiddenSize = 6
+        config.attentionSize = 4
+        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
+        return Model.random(config: config, vocabulary: vocabulary, seed: seed, randomizeAll: true)
+    }
+
+    /// (3, B, S, S) channel-major pictures → (B, 3, S, S), what the inference encoder reads.
+    func batchMajor(_ pictures: [Float], count B: Int, side S: Int) -> [Float] {
+        var result = pictures
+        for b in 0..<B { for c in 0..<3 { for i in 0..<(S * S) { result[(b * 3 + c) * S * S + i] = pictures[(c * B + b) * S * S + i] } } }
+        return result
+    }
+
+    func testForwardIsTheInferenceEncoders() {
+        for (tap, blocks) in [(Lite0Tap.head, 3), (.block10, 2), (.expansion11, 0)] {
+            let model = self.model(imageSize: 48, tap: tap, seed: 8)
+            let pictures = randomValues(3 * 3 * 48 * 48, seed: 9)                // (3, B, S, S)
+            let top = Lite0FineTuner(model: model, blocks: blocks, pictures: 3)
+            let grid = model.parameters.withUnsafeBufferPointer {
+                top.forward(pictures: pictures, count: 3, parameters: $0.baseAddress!)
+            }
+            let expected = batchMajor(pictures, count: 3, side: 48).withUnsafeBufferPointer {
+                Lite0Encoder(model: model).encode(images: $0.baseAddress!, batch: 3)
+            }
+            XCTAssertEqual(grid.count, expected.count, "\(tap)")
+            let scale = expected.map(abs).max()!
+            XCTAssertGreaterThan(scale, 0, "\(tap): a grid of zeros tests nothing")
+            let worst = zip(grid, expected).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "\(tap) with \(blocks) trained blocks")
+        }
+    }
+
+    /// Loss of the graph on the top's grids; gradients of every tensor the top trains, against central differences.
+    func checkFineTuning(tap: Lite0Tap, blocks: Int, imageSize S: Int, seed: UInt64) {
+        let model = self.model(imageSize: S, tap: tap, seed: seed)
+        let top = Lite0FineTuner(model: model, blocks: blocks, pictures: 2)
+        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                  options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2),
+                                  gridGradient: true)
+        let pictures = randomValues(3 * 2 * S * S, scale: 2, seed: seed + 1)   // (3, B, S, S)
+        // The second image has the longer caption, so the graph's slots are the batch's images swapped.
+        let captions = [[1, 4, 2], [1, 7, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 5, 2]]
+        func loss() -> Double {
+            graph.reseedDropout(11)
+            let grids = top.forward(pictures: pictures, count: 2, parameters: graph.parameters)
+            return Double(graph.forward(TrainingBatch(input: .grids(grids), imageCount: 2, captions: captions)).total)
+        }
+        _ = loss()
+        XCTAssertEqual(graph.slotImages, [1, 0], "the test must cross the graph's reordering")
+        graph.zeroGradients()
+        graph.backward()
+        top.backward(gridGradient: graph.gridGradientInBatchOrder(), count: 2, parameters: graph.parameters,
+                     gradients: graph.gradients)
+        let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: graph.layout.count))
+        let trained = top.trainedTensorNames
+        XCTAssertEqual(trained.count, 3 * (3 * blocks + (tap == .block10 ? 0 : 1)), "weight, γ and β of each convolution")
+        for spec in graph.layout.tensors where spec.name.hasPrefix("encoder.") {
+            let values = analytic[spec.offset..<(spec.offset + spec.count)]
+            if !trained.contains(spec.name) {
+                XCTAssertEqual(values.map(abs).max()!, 0, "\(spec.name) is frozen: no gradient")
+                continue
+            }
+            var parameters = Array(UnsafeBufferPointer(start: graph.parameters + spec.offset, count: spec.count))
+            checkGradient("\(tap) \(spec.name)", values: &parameters, analytic: Array(values),
+                          tolerance: GradientTolerance(step: 3e-3, relative: 2e-2, absolute: 2e-3), coordinates: 16) {
+                (graph.parameters + spec.offset).update(from: $0, count: spec.count)
+                return loss()
+            }
+            (graph.parameters + spec.offset).update(from: parameters, count: spec.count)
+        }
+    }
+
+    func testTopBlocksAndHead() { checkFineTuning(tap: .head, blocks: 2, imageSize: 64, seed: 20) }
+
+    /// Block 10's output has no convolution after it; blocks 9 and 10 are stride 1 with a residual.
+    func testTopBlocksBelowABlockTap() { checkFineTuning(tap: .block10, blocks: 2, imageSize: 32, seed: 30) }
+}
