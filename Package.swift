@@ -61,7 +61,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendEvalTests", dependencies: ["AttendEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath"]),
-        .testTarget(name: "AttendCLITests", dependencies: ["AttendImage"]),
+        .testTarget(name: "AttendCLITests", dependencies: ["AttendImage", "AttendModel"]),
         .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage"]),
     ]
 )

@@ -306,7 +306,12 @@ struct TrainCommand: ParsableCommand {
         guard trained.vocabulary == fresh.vocabulary else {
             throw ValidationError("\(path): its vocabulary differs from the one built from this training data")
         }
-        warn("start: every tensor from \(path)" + (unfreeze.map { "; the encoder's top \($0) blocks and head train" } ?? ""))
+        var trains = ""
+        if let unfreeze, case let .efficientNetLite0(lite0) = trained.config.encoder {
+            let last = [Lite0Tap.head: " and the head", .expansion11: " and block 11's expansion"][lite0.tap] ?? ""
+            trains = "; the encoder's top \(unfreeze) blocks\(last) train"
+        }
+        warn("start: every tensor from \(path)" + trains)
         return trained
     }
 

@@ -1,3 +1,4 @@
+import AttendModel
 import Foundation
 import XCTest
 
@@ -43,6 +44,50 @@ final class TrainPretrainedTests: XCTestCase {
                                   try modelPath("shapes"), "--out", folder + "/x.attend", "--threads", "1"])
         XCTAssertNotEqual(scratch.status, 0)
         XCTAssertTrue(scratch.stderr.contains("its encoder is scratch"), scratch.stderr)
+    }
+
+    /// A captioner trained on the frozen encoder, then fine-tuned: `--start-from` takes every tensor, `--unfreeze 1`
+    /// trains block 10 (lite0-tiny's tap is its output: each convolution's weight and batch-norm scale and shift)
+    /// and nothing else of the encoder, on flipped pictures; the fine-tuned model captions. Refusals: --augment on
+    /// cached grids, more blocks than the tap has.
+    func testFineTuningTrainsTheTopBlockOnly() throws {
+        let folder = try batchScratchFolder(self, "train-fine-tune")
+        let corpus = folder + "/scenes", frozen = folder + "/frozen.attend", tuned = folder + "/tuned.attend"
+        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", "4"]).status, 0)
+        let made = try attend(["random-model", "--config", "lite0-tiny", "--vocabulary-size", "8", "--seed", "1",
+                               "--out", folder + "/encoder.attend"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let common = ["train", "--data", corpus, "--config", "lite0-tiny", "--epochs", "1", "--batch", "4",
+                      "--captions-per-image", "2", "--threads", "1", "--patience", "0", "--lr", "1e-2"]
+        let first = try attend(common + ["--encoder", folder + "/encoder.attend", "--cache", folder + "/grids",
+                                         "--out", frozen])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try attend(common + ["--start-from", frozen, "--unfreeze", "1", "--augment", "flip", "--out", tuned])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("the encoder's top 1 blocks train"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("feature cache"), "fine-tuning reads pictures: " + second.stderr)
+
+        let before = try ModelFile.read(path: frozen), after = try ModelFile.read(path: tuned + ".last")
+        var changed: [String] = []
+        for spec in before.layout.tensors where spec.name.hasPrefix("encoder.")
+            && before.values(of: spec) != after.values(of: spec) {
+            changed.append(spec.name)
+        }
+        let top = ["blocks.10.expand", "blocks.10.depthwise", "blocks.10.project"]
+        let expected = top.flatMap { ["encoder.\($0).conv.weight", "encoder.\($0).bn.weight", "encoder.\($0).bn.bias"] }
+        XCTAssertEqual(expected.filter { before.layout.tensor(named: $0) == nil }, [], "the names are the layout's")
+        XCTAssertEqual(Set(changed), Set(expected), "block 10's three convolutions, each weight, γ and β")
+        let decoder = before.layout.tensors.first { $0.name.hasPrefix("decoder.") }!
+        XCTAssertNotEqual(before.values(of: decoder), after.values(of: decoder), "the decoder trains too")
+        let caption = try attend(["caption", "--model", tuned, corpus + "/images/00000.png"])
+        XCTAssertEqual(caption.status, 0, caption.stderr)
+
+        let cached = try attend(common + ["--encoder", folder + "/encoder.attend", "--augment", "flip", "--out", tuned])
+        XCTAssertNotEqual(cached.status, 0)
+        XCTAssertTrue(cached.stderr.contains("--augment needs pictures"), cached.stderr)
+        let tooMany = try attend(common + ["--start-from", frozen, "--unfreeze", "12", "--out", tuned])
+        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertTrue(tooMany.stderr.contains("--unfreeze takes 0 to 11"), tooMany.stderr)
     }
 
     private func modelPath(_ name: String) throws -> String {
