@@ -7,7 +7,7 @@ import Foundation
 // MARK: - Tf-idf vectors
 
 /// One sentence as tf-idf vectors, one per n-gram order, with their norms.
-private struct TfIdfVector {
+private struct TfIdfVector: Sendable {
     var weights: [[String: Double]]  // (order) n-gram -> term frequency * idf
     var norms: [Double]              // (order)
     /// The toolkit's "length": it counts the 2-grams, i.e. max(0, words - 1). Kept as it is, because
@@ -51,26 +51,50 @@ private func similarity(_ candidate: TfIdfVector, _ reference: TfIdfVector, sigm
 
 // MARK: - Corpus score
 
-/// CIDEr-D of each image on the toolkit's scale (0-10), in the order of `candidates`.
-func ciderD(candidates: [[String]], references: [[[String]]], sigma: Double = 6) -> [Double] {
-    precondition(candidates.count == references.count, "one reference list per candidate")
-    let referenceGrams = references.map { $0.map { NGramCounts($0) } }
-    // Document frequency: in how many images' reference sets an n-gram appears.
-    var documentFrequency: [String: Int] = [:]
-    for refs in referenceGrams {
-        var seen = Set<String>()
-        for grams in refs { for counts in grams.counts { seen.formUnion(counts.keys) } }
-        for gram in seen { documentFrequency[gram, default: 0] += 1 }
+/// CIDEr-D against a fixed set of images' references: the document frequencies are theirs, and each reference's
+/// tf-idf vectors are made once. Scores a candidate for one of those images; `ciderD` scores a corpus with it, and
+/// self-critical training scores sampled captions of training images with one made from the training split.
+public struct CIDErDScorer: Sendable {
+    private let referenceVectors: [[TfIdfVector]]   // (image) (reference)
+    private let documentFrequency: [String: Int]
+    private let logImageCount: Double
+    private let sigma: Double
+
+    /// references[i]: image i's tokenised references (at least one each).
+    public init(references: [[[String]]], sigma: Double = 6) {
+        let referenceGrams = references.map { $0.map { NGramCounts($0) } }
+        // Document frequency: in how many images' reference sets an n-gram appears.
+        var documentFrequency: [String: Int] = [:]
+        for refs in referenceGrams {
+            var seen = Set<String>()
+            for grams in refs { for counts in grams.counts { seen.formUnion(counts.keys) } }
+            for gram in seen { documentFrequency[gram, default: 0] += 1 }
+        }
+        let logImageCount = log(Double(references.count))
+        referenceVectors = referenceGrams.map { refs in
+            precondition(!refs.isEmpty, "CIDEr-D needs at least one reference")
+            return refs.map { TfIdfVector($0, logImageCount: logImageCount, documentFrequency: documentFrequency) }
+        }
+        self.documentFrequency = documentFrequency
+        self.logImageCount = logImageCount
+        self.sigma = sigma
     }
-    let logImageCount = log(Double(candidates.count))
-    return zip(candidates, referenceGrams).map { candidate, refs in
-        precondition(!refs.isEmpty, "CIDEr-D needs at least one reference")
+
+    /// CIDEr-D of a tokenised candidate for image `image`, on the toolkit's scale (0-10).
+    public func score(_ candidate: [String], image: Int) -> Double {
         let c = TfIdfVector(NGramCounts(candidate), logImageCount: logImageCount, documentFrequency: documentFrequency)
+        let refs = referenceVectors[image]
         var sums = [Double](repeating: 0, count: 4)
-        for ref in refs {
-            let r = TfIdfVector(ref, logImageCount: logImageCount, documentFrequency: documentFrequency)
+        for r in refs {
             for (k, v) in similarity(c, r, sigma: sigma).enumerated() { sums[k] += v }
         }
         return sums.reduce(0, +) / Double(sums.count) / Double(refs.count) * 10
     }
+}
+
+/// CIDEr-D of each image on the toolkit's scale (0-10), in the order of `candidates`.
+func ciderD(candidates: [[String]], references: [[[String]]], sigma: Double = 6) -> [Double] {
+    precondition(candidates.count == references.count, "one reference list per candidate")
+    let scorer = CIDErDScorer(references: references, sigma: sigma)
+    return candidates.enumerated().map { scorer.score($0.element, image: $0.offset) }
 }

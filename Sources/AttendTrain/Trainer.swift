@@ -55,6 +55,9 @@ public struct TrainingSettings: Sendable {
     public var fineTunedBlocks: Int? = nil
     /// The model given is trained already (a fine-tuning run starts from a captioner): its output bias is kept.
     public var startsFromTrainedModel = false
+    /// Self-critical training instead of teacher forcing on the references: `captionsPerImage` captions sampled per
+    /// picture, each rewarded by its CIDEr-D (document frequencies of the training references).
+    public var selfCritical = false
 
     public init() {}
 }
@@ -75,6 +78,8 @@ public struct StepRecord: Codable, Sendable {
     public var learningRate: Float
     public var imagesPerSecond: Double
     public var seconds: Double
+    /// Self-critical training: the mean CIDEr-D (0–10 scale) of the step's sampled captions.
+    public var reward: Double? = nil
 }
 
 /// Set by SIGINT; the loop checks it between steps.
@@ -94,6 +99,8 @@ public final class Trainer {
     let train: CaptionDataset
     let validation: CaptionDataset?
     private var validationGraph: TrainingGraph?
+    /// CIDEr-D against each training picture's references, for self-critical rewards.
+    private let rewardScorer: CIDErDScorer?
     private var log: FileHandle?
     /// When this run started, and the wall time trained by the runs before it (from the checkpoint).
     private var runStarted = Date()
@@ -118,6 +125,10 @@ public final class Trainer {
             Lite0FineTuner(model: model, blocks: $0, pictures: plan.imagesPerBatch)
         }
         self.fineTuner = fineTuner
+        precondition(!settings.selfCritical || settings.captionsPerImage >= 2,
+                     "self-critical training compares each sample with the others of its picture: at least 2")
+        rewardScorer = settings.selfCritical ? CIDErDScorer(references: train.references.map { $0.map(ptbTokenize) })
+                                             : nil
         let trained = fineTuner?.trainedTensorNames ?? []
         optimizer = AdamOptimizer(layout: model.layout, options: settings.adam, frozen: {
             pretrainedEncoder && $0.name.hasPrefix("encoder.") && !trained.contains($0.name)
@@ -178,7 +189,8 @@ public final class Trainer {
                     try checkpoint()
                     return .timeLimit
                 }
-                let (batch, _) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train, vocabulary: vocabulary)
+                let (batch, pictures) = plan.batch(progress.batchInEpoch, epoch: progress.epoch, dataset: train,
+                                                   vocabulary: vocabulary)
                 let timeFraction = settings.budgetMinutes.map { trainingSeconds() / ($0 * 60) }
                 if let timeFraction, timeFraction >= 1 {
                     // The budget ends mid-epoch at the lowest learning rate: those annealed weights are validated
@@ -190,7 +202,10 @@ public final class Trainer {
                 let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
                 graph.training = true
                 graph.reseedDropout(settings.seed &+ UInt64(progress.step) &* 0x2545_F491)
-                let loss = graph.forward(graphBatch(batch))
+                var reward: Double? = nil
+                var trained = graphBatch(batch)
+                if rewardScorer != nil { (trained, reward) = selfCriticalBatch(trained, pictures: pictures) }
+                let loss = graph.forward(trained)
                 graph.zeroGradients()
                 graph.backward()
                 if let fineTuner {
@@ -207,13 +222,15 @@ public final class Trainer {
                 let record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
                                         crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: norm,
                                         learningRate: rate, imagesPerSecond: Double(window.images) / max(elapsed, 1e-9),
-                                        seconds: trainingSeconds())
+                                        seconds: trainingSeconds(), reward: reward)
                 records.append(record)
                 writeLog(record)
                 if settings.progressEvery > 0 && progress.step % settings.progressEvery == 0 {
                     let remaining = Double(totalSteps - progress.step) * Double(plan.imagesPerBatch) / max(record.imagesPerSecond, 1e-9)
-                    report(String(format: "step %d/%d  epoch %d  loss %.4f (ce %.4f)  |g| %.2f  lr %.2e  %.1f img/s  ETA %@",
-                                  progress.step, totalSteps, progress.epoch + 1, loss.total, loss.crossEntropy, norm, rate,
+                    let measure = reward.map { String(format: "sampled CIDEr-D %.3f", $0) }
+                        ?? String(format: "loss %.4f (ce %.4f)", loss.total, loss.crossEntropy)
+                    report(String(format: "step %d/%d  epoch %d  %@  |g| %.2f  lr %.2e  %.1f img/s  ETA %@",
+                                  progress.step, totalSteps, progress.epoch + 1, measure, norm, rate,
                                   record.imagesPerSecond, formatDuration(remaining)))
                     window = (0, Date())
                 }
@@ -245,8 +262,12 @@ public final class Trainer {
         var entry: [String: Any] = ["epoch": progress.epoch, "step": progress.step, "validationLoss": loss.total,
                                     "validationCrossEntropy": loss.crossEntropy]
         var line = String(format: "epoch %d  validation loss %.4f (ce %.4f)", progress.epoch, loss.total, loss.crossEntropy)
+        // What "best" means: the dev cross-entropy, which teacher forcing minimises; a self-critical run maximises
+        // CIDEr-D and moves its cross-entropy away from the references', so it is judged by the greedy CIDEr-D.
+        var criterion = loss.crossEntropy
         if settings.validationCaptionImages > 0 {
             let (scores, samples) = validationCaptionScores(validation, images: settings.validationCaptionImages)
+            if settings.selfCritical { criterion = -Float(scores.ciderD) }
             entry["validationBLEU4"] = scores.bleu[3]
             entry["validationCIDErD"] = scores.ciderD
             entry["samples"] = samples
@@ -257,8 +278,8 @@ public final class Trainer {
         if let log, let data = try? JSONSerialization.data(withJSONObject: entry) {
             log.write(data + Data("\n".utf8))
         }
-        if progress.bestValidationLoss.map({ loss.crossEntropy < $0 }) ?? true {
-            progress.bestValidationLoss = loss.crossEntropy
+        if progress.bestValidationLoss.map({ criterion < $0 }) ?? true {
+            progress.bestValidationLoss = criterion
             progress.epochsWithoutImprovement = 0
             if let output = settings.outputPath {
                 var model = currentModel()
@@ -270,6 +291,38 @@ public final class Trainer {
             progress.epochsWithoutImprovement += 1
         }
         return settings.patience > 0 && progress.epochsWithoutImprovement >= settings.patience
+    }
+
+    /// Self-critical sequence training (Rennie et al. 2017), with each sample's baseline the mean reward of the other
+    /// samples of its picture (Luo 2020) rather than a greedy caption's: the batch's references give way to
+    /// K captions sampled per picture from the current model, each weighted by its advantage, CIDEr-D − baseline,
+    /// so that the cross-entropy's gradient is the policy gradient −Σ_k advantage_k ∇ log p(sample_k). Returns that
+    /// batch and the samples' mean reward.
+    func selfCriticalBatch(_ batch: TrainingBatch, pictures: [Int]) -> (TrainingBatch, Double) {
+        guard let rewardScorer, case let .grids(grids) = batch.input else {
+            preconditionFailure("self-critical training reads grids (cached, or from the fine-tuned encoder)")
+        }
+        let B = batch.imageCount, K = settings.captionsPerImage
+        let decoder = InferenceDecoder(model: currentModel())
+        let prepared = decoder.prepare(grid: grids, images: B)
+        var generator = SeededGenerator(seed: settings.seed &+ UInt64(progress.step) &* 0x9E37_79B9 &+ 0x5C57)
+        let (samples, finished) = sampleCaptions(decoder: decoder, prepared: prepared, images: B, samplesPerImage: K,
+                                                 maxWords: settings.maxWords, using: &generator)
+        let rewards = samples.enumerated().map { index, ids in
+            rewardScorer.score(vocabulary.decode(ids), image: pictures[index / K])
+        }
+        var advantages = [Float](repeating: 0, count: B * K)   // (R)
+        for image in 0..<B {
+            let own = rewards[(image * K)..<((image + 1) * K)], total = own.reduce(0, +)
+            for (k, reward) in own.enumerated() {
+                advantages[image * K + k] = Float(reward - (total - reward) / Double(K - 1))
+            }
+        }
+        let captions = samples.enumerated().map { index, ids in
+            [Vocabulary.start] + ids + (finished[index] ? [Vocabulary.end] : [])
+        }
+        let mean = rewards.reduce(0, +) / Double(rewards.count)
+        return (TrainingBatch(input: batch.input, imageCount: B, captions: captions, rowWeights: advantages), mean)
     }
 
     /// What the graph reads for `batch`: with a fine-tuned encoder, the grids its top computes from the pictures.

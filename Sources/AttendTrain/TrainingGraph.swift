@@ -58,10 +58,14 @@ public struct TrainingBatch {
     /// R = B·K rows of ids `<start> w1 … wn <end>`; row r describes image r / K.
     public var captions: [[Int]]
 
-    public init(input: TrainingInput, imageCount: Int, captions: [[Int]]) {
+    /// (R) a weight per caption row on its cross-entropy (self-critical training's advantages); nil: all 1.
+    public var rowWeights: [Float]? = nil
+
+    public init(input: TrainingInput, imageCount: Int, captions: [[Int]], rowWeights: [Float]? = nil) {
         self.input = input
         self.imageCount = imageCount
         self.captions = captions
+        self.rowWeights = rowWeights
     }
 
     public init(images: [Float], imageCount: Int, captions: [[Int]]) {
@@ -152,6 +156,8 @@ public final class TrainingGraph {
     let targetIds: UnsafeMutablePointer<Int32>            // (T, R) y_t
     let counted: UnsafeMutablePointer<Bool>               // (T, R) target is not <pad>
     let sourceRow: UnsafeMutablePointer<Int32>            // (R) r / K
+    let rowWeight: UnsafeMutablePointer<Float>            // (R) the batch's row weights, in slot order
+    var weightsRows = false                               // whether the batch in flight has row weights
     let embedded: UnsafeMutablePointer<Float>             // (T, R, E) E y_{t−1}
     let embeddingMask: UnsafeMutablePointer<Float>        // (T, R, E) 0 or 1/(1−p)
     let hidden: UnsafeMutablePointer<Float>               // (T + 1, R, H) h_t
@@ -281,6 +287,7 @@ public final class TrainingGraph {
         arena.append(UnsafeMutableRawPointer(countedPointer))
         counted = countedPointer
         sourceRow = integers(R)
+        rowWeight = floats(R)
         embedded = floats(T * R * E)
         embeddingMask = floats(T * R * E)
         hidden = floats((T + 1) * R * H)

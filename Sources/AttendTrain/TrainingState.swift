@@ -16,7 +16,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// The epoch in progress and how many of its batches are done.
     public var epoch = 0
     public var batchInEpoch = 0
-    /// Best validation loss so far and the epochs since it improved (early stopping).
+    /// Best validation criterion so far (dev cross-entropy; minus the greedy CIDEr-D for a self-critical run) and
+    /// the epochs since it improved (early stopping).
     public var bestValidationLoss: Float? = nil
     public var epochsWithoutImprovement = 0
     /// Parameter count the moments were saved for.

@@ -28,6 +28,13 @@ extension TrainingGraph {
         let longest = (0..<B).map { image in (0..<K).map { batch.captions[image * K + $0].count }.max()! }
         let imageOrder = (0..<B).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
         slotImages = imageOrder
+        weightsRows = batch.rowWeights != nil
+        if let weights = batch.rowWeights {
+            precondition(weights.count == R, "one weight per caption row")
+            for (slot, image) in imageOrder.enumerated() {
+                for k in 0..<K { rowWeight[slot * K + k] = weights[image * K + k] }
+            }
+        }
         loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
                      captionsPerImage: K)
         var clock = DispatchTime.now().uptimeNanoseconds
@@ -111,7 +118,7 @@ extension TrainingGraph {
             tokenCount += crossEntropyForward(losses: losses, probabilities: p, logits: logits, targets: targetIds + t * R,
                                               rows: active, vocabularySize: V)
             for r in 0..<active {
-                crossEntropySum += Double(losses[r])
+                crossEntropySum += Double(losses[r]) * (weightsRows ? Double(rowWeight[r]) : 1)
                 if counted[t * R + r] { for i in 0..<L { coverage[r * L + i] += a[r * L + i] } }
             }
         }
@@ -177,7 +184,7 @@ extension TrainingGraph {
             alphaGradient.update(repeating: 0, count: R * L)
 
             crossEntropyBackward(logitsGradient: logitsGradient, probabilities: p, targets: targetIds + t * R, scale: scale,
-                                 rows: active, vocabularySize: V)
+                                 rows: active, vocabularySize: V, rowWeights: weightsRows ? rowWeight : nil)
             deepOutputBackward(embeddedGradient: embeddedGradient, hiddenGradient: droppedHiddenGradient,
                                gatedGradient: gatedGradient, gradients: deepOutputGradients, deepGradient: deepGradient,
                                logitsGradient: logitsGradient, deep: deepOut, hidden: hDropped, gated: z,

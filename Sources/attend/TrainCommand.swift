@@ -45,6 +45,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start from this trained model (same configuration and vocabulary): every tensor, the decoder's too. For fine-tuning a captioner trained on the frozen encoder.")
     var startFrom: String?
 
+    @Flag(help: "Self-critical training from a trained captioner (--start-from): --captions-per-image captions are sampled per picture and each is reinforced by how much its CIDEr-D beats the others' mean, in place of teacher forcing on the references.")
+    var selfCritical = false
+
     @Option(help: "Feature cache of a frozen encoder's grids (built when missing or stale). Default: <out>.grids.")
     var cache: String?
 
@@ -164,6 +167,12 @@ struct TrainCommand: ParsableCommand {
         if (tap != nil || imageSize != nil), case .scratch = ModelConfig.named(config)!.encoder {
             throw ValidationError("--tap and --image-size are for a pretrained encoder's configuration")
         }
+        if selfCritical && (startFrom == nil || data == nil) {
+            throw ValidationError("--self-critical starts from a trained captioner on photos: give --data and --start-from")
+        }
+        if selfCritical && (captionsPerImage ?? 5) < 2 {
+            throw ValidationError("--self-critical compares a picture's samples with each other: --captions-per-image 2 or more")
+        }
         if let unfreeze {
             guard case let .efficientNetLite0(lite0) = modelConfig().encoder else {
                 throw ValidationError("--unfreeze is for a pretrained encoder's configuration (the scratch one trains whole)")
@@ -201,6 +210,7 @@ struct TrainCommand: ParsableCommand {
         settings.augmentation = try augmentation()
         settings.fineTunedBlocks = unfreeze
         settings.startsFromTrainedModel = startFrom != nil
+        settings.selfCritical = selfCritical
         installInterruptHandler()
 
         if let synthetic {

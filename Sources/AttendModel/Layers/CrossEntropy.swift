@@ -30,15 +30,16 @@ public func crossEntropyForward(losses: UnsafeMutablePointer<Float>, probabiliti
     return counted
 }
 
-/// Backward of `crossEntropyForward` for the loss `scale · Σ_rows losses`: logitsGradient (B, V) +=
-/// scale · (probabilities − onehot(target)) on every non-<pad> row.
+/// Backward of `crossEntropyForward` for the loss `scale · Σ_rows w_r · losses_r`: logitsGradient (B, V) +=
+/// scale · w_r · (probabilities − onehot(target)) on every non-<pad> row; w_r = rowWeights (B), or 1 without them.
 public func crossEntropyBackward(logitsGradient: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>,
                                  targets: UnsafePointer<Int32>, scale: Float, rows: Int, vocabularySize: Int,
-                                 padding: Int32 = Int32(Vocabulary.pad)) {
+                                 rowWeights: UnsafePointer<Float>? = nil, padding: Int32 = Int32(Vocabulary.pad)) {
     let V = vocabularySize
     for r in 0..<rows where targets[r] != padding {
         let p = probabilities + r * V, d = logitsGradient + r * V
-        for j in 0..<V { d[j] += scale * p[j] }
-        d[Int(targets[r])] -= scale
+        let rowScale = scale * (rowWeights?[r] ?? 1)
+        for j in 0..<V { d[j] += rowScale * p[j] }
+        d[Int(targets[r])] -= rowScale
     }
 }
