@@ -49,8 +49,8 @@ final class TrainPretrainedTests: XCTestCase {
     /// A captioner trained on the frozen encoder, then fine-tuned: `--start-from` takes every tensor, `--unfreeze 1`
     /// trains block 10 (lite0-tiny's tap is its output: each convolution's weight and batch-norm scale and shift)
     /// and nothing else of the encoder, on flipped pictures; the fine-tuned model captions. Refusals: --augment on
-    /// cached grids, more blocks than the tap has.
-    func testFineTuningTrainsTheTopBlockOnly() throws {
+    /// cached grids, more blocks than the tap has. Then self-critical training from the same captioner.
+    func testFineTuningAndSelfCriticalTraining() throws {
         let folder = try batchScratchFolder(self, "train-fine-tune")
         let corpus = folder + "/scenes", frozen = folder + "/frozen.attend", tuned = folder + "/tuned.attend"
         XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", "4"]).status, 0)
@@ -81,6 +81,20 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertNotEqual(before.values(of: decoder), after.values(of: decoder), "the decoder trains too")
         let caption = try attend(["caption", "--model", tuned, corpus + "/images/00000.png"])
         XCTAssertEqual(caption.status, 0, caption.stderr)
+
+        // Self-critical training from the frozen-encoder captioner, on its cached grids: rewards are logged per step.
+        let log = folder + "/sc.jsonl"
+        let critical = try attend(common + ["--start-from", frozen, "--self-critical", "--cache", folder + "/grids",
+                                            "--out", folder + "/sc.attend", "--log", log])
+        XCTAssertEqual(critical.status, 0, critical.stderr)
+        XCTAssertTrue(critical.stderr.contains("feature cache: \(folder)/grids ("), "reused: " + critical.stderr)
+        let rewards = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("\"step\"") && !$0.contains("validation") }
+        XCTAssertFalse(rewards.isEmpty)
+        XCTAssertTrue(rewards.allSatisfy { $0.contains("\"reward\"") }, "every step logs its sampled reward")
+        let alone = try attend(common + ["--encoder", folder + "/encoder.attend", "--self-critical", "--out", tuned])
+        XCTAssertNotEqual(alone.status, 0)
+        XCTAssertTrue(alone.stderr.contains("--self-critical starts from a trained captioner"), alone.stderr)
 
         let cached = try attend(common + ["--encoder", folder + "/encoder.attend", "--augment", "flip", "--out", tuned])
         XCTAssertNotEqual(cached.status, 0)
