@@ -29,6 +29,15 @@ public func lstmCellForward(newHidden: UnsafeMutablePointer<Float>, newCell: Uns
                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
     linearForward(output: gates, input: hidden, weight: weights.hiddenWeight, bias: nil,
                   rows: rows, inFeatures: H, outFeatures: 4 * H, accumulate: true)
+    lstmCellActivate(newHidden: newHidden, newCell: newCell, gates: gates, cell: cell, rows: rows, hiddenSize: H)
+}
+
+/// The cell's non-linearities, after its products: gates (B, 4H) holds the pre-activations x W_ihᵀ + h W_hhᵀ + b
+/// and is overwritten with σ(i), σ(f), tanh(g), σ(o); writes newCell (B, H) and newHidden (B, H) from cell (B, H).
+/// (Training computes the products itself, the embedding's share for all steps at once.)
+public func lstmCellActivate(newHidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
+                             gates: UnsafeMutablePointer<Float>, cell: UnsafePointer<Float>, rows: Int, hiddenSize: Int) {
+    let H = hiddenSize
     for b in 0..<rows {
         let g = gates + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H, hNew = newHidden + b * H
@@ -75,6 +84,25 @@ public func lstmCellBackward(inputGradient: UnsafeMutablePointer<Float>?, hidden
                              input: UnsafePointer<Float>, hidden: UnsafePointer<Float>, cell: UnsafePointer<Float>,
                              weights: LSTMWeights, rows: Int, inputSize: Int, hiddenSize: Int) {
     let H = hiddenSize
+    lstmCellGateGradient(gateGradient: gateGradient, cellGradient: cellGradient, newHiddenGradient: newHiddenGradient,
+                         newCellGradient: newCellGradient, gates: gates, newCell: newCell, cell: cell, rows: rows,
+                         hiddenSize: H)
+    linearBackward(inputGradient: inputGradient, weightGradient: gradients.inputWeight, biasGradient: gradients.bias,
+                   outputGradient: gateGradient, input: input, weight: weights.inputWeight,
+                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
+    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight, biasGradient: nil,
+                   outputGradient: gateGradient, input: hidden, weight: weights.hiddenWeight,
+                   rows: rows, inFeatures: H, outFeatures: 4 * H)
+}
+
+/// Backward of `lstmCellActivate`: writes gateGradient (B, 4H) = ∂loss/∂(pre-activations) from newHiddenGradient,
+/// newCellGradient (B, H) and what forward kept (gates after their non-linearities, newCell, cell); adds
+/// ∂loss/∂c into cellGradient (B, H) unless nil. The products' backward is the caller's.
+public func lstmCellGateGradient(gateGradient: UnsafeMutablePointer<Float>, cellGradient: UnsafeMutablePointer<Float>?,
+                                 newHiddenGradient: UnsafePointer<Float>, newCellGradient: UnsafePointer<Float>,
+                                 gates: UnsafePointer<Float>, newCell: UnsafePointer<Float>, cell: UnsafePointer<Float>,
+                                 rows: Int, hiddenSize: Int) {
+    let H = hiddenSize
     for b in 0..<rows {
         let g = gates + b * 4 * H, dg = gateGradient + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H
@@ -91,10 +119,4 @@ public func lstmCellBackward(inputGradient: UnsafeMutablePointer<Float>?, hidden
             if let cellGradient { cellGradient[b * H + j] += dc * forgetGate }
         }
     }
-    linearBackward(inputGradient: inputGradient, weightGradient: gradients.inputWeight, biasGradient: gradients.bias,
-                   outputGradient: gateGradient, input: input, weight: weights.inputWeight,
-                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
-    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight, biasGradient: nil,
-                   outputGradient: gateGradient, input: hidden, weight: weights.hiddenWeight,
-                   rows: rows, inFeatures: H, outFeatures: 4 * H)
 }
