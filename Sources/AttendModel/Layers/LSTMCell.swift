@@ -38,7 +38,7 @@ public func lstmCellForward(newHidden: UnsafeMutablePointer<Float>, newCell: Uns
 public func lstmCellActivate(newHidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
                              gates: UnsafeMutablePointer<Float>, cell: UnsafePointer<Float>, rows: Int, hiddenSize: Int) {
     let H = hiddenSize
-    for b in 0..<rows {
+    parallelFor(rows, minimumPerWorker: 8) { range in for b in range {
         let g = gates + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H, hNew = newHidden + b * H
         for j in 0..<H {
@@ -54,7 +54,7 @@ public func lstmCellActivate(newHidden: UnsafeMutablePointer<Float>, newCell: Un
             cNew[j] = value
             hNew[j] = outputGate * tanhf(value)
         }
-    }
+    } }
 }
 
 /// Where `lstmCellBackward` adds the weights' gradients (shapes as in `LSTMWeights`).
@@ -103,7 +103,7 @@ public func lstmCellGateGradient(gateGradient: UnsafeMutablePointer<Float>, cell
                                  gates: UnsafePointer<Float>, newCell: UnsafePointer<Float>, cell: UnsafePointer<Float>,
                                  rows: Int, hiddenSize: Int) {
     let H = hiddenSize
-    for b in 0..<rows {
+    parallelFor(rows, minimumPerWorker: 8) { range in for b in range {
         let g = gates + b * 4 * H, dg = gateGradient + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H
         let dhNew = newHiddenGradient + b * H, dcNew = newCellGradient + b * H
@@ -118,5 +118,5 @@ public func lstmCellGateGradient(gateGradient: UnsafeMutablePointer<Float>, cell
             dg[3 * H + j] = dhNew[j] * squashed * outputGate * (1 - outputGate)
             if let cellGradient { cellGradient[b * H + j] += dc * forgetGate }
         }
-    }
+    } }
 }
