@@ -19,12 +19,8 @@ public func crossEntropyForward(losses: UnsafeMutablePointer<Float>, probabiliti
             let row = logits + r * V, p = probabilities + r * V
             var maximum = -Float.infinity
             for j in 0..<V { maximum = max(maximum, row[j]) }
-            var sum: Double = 0
-            for j in 0..<V {
-                let e = expf(row[j] - maximum)
-                p[j] = e
-                sum += Double(e)
-            }
+            for j in 0..<V { p[j] = expApproximate(row[j] - maximum) }
+            let sum = blockSum(count: V, lanes: { load16(p, $0) }, term: { p[$0] })
             let scale = Float(1 / sum)
             for j in 0..<V { p[j] *= scale }
             // −log p from the logits (log-sum-exp), not from the rounded probability.

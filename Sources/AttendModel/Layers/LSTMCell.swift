@@ -4,6 +4,9 @@ import Foundation
 // MARK: - LSTM cell (gate order i, f, g, o, as PyTorch)
 //
 //   [i f g o] = x W_ihᵀ + h W_hhᵀ + b      c' = σ(f) c + σ(i) tanh(g)      h' = σ(o) tanh(c')
+//
+// σ and tanh are AttendMath's vectorised ones (|error| < 1e-6), as in attention: libm's scalar tanhf and expf
+// were a tenth of a training step.
 
 public struct LSTMWeights {
     public var inputWeight: UnsafePointer<Float>    // (4H, X)
@@ -42,17 +45,17 @@ public func lstmCellActivate(newHidden: UnsafeMutablePointer<Float>, newCell: Un
         let g = gates + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H, hNew = newHidden + b * H
         for j in 0..<H {
-            let inputGate = sigmoid(g[j])
-            let forgetGate = sigmoid(g[H + j])
-            let candidate = tanhf(g[2 * H + j])
-            let outputGate = sigmoid(g[3 * H + j])
+            let inputGate = sigmoidApproximate(g[j])
+            let forgetGate = sigmoidApproximate(g[H + j])
+            let candidate = tanhApproximate(g[2 * H + j])
+            let outputGate = sigmoidApproximate(g[3 * H + j])
             g[j] = inputGate
             g[H + j] = forgetGate
             g[2 * H + j] = candidate
             g[3 * H + j] = outputGate
             let value = forgetGate * c[j] + inputGate * candidate
             cNew[j] = value
-            hNew[j] = outputGate * tanhf(value)
+            hNew[j] = outputGate * tanhApproximate(value)
         }
     } }
 }
@@ -109,7 +112,7 @@ public func lstmCellGateGradient(gateGradient: UnsafeMutablePointer<Float>, cell
         let dhNew = newHiddenGradient + b * H, dcNew = newCellGradient + b * H
         for j in 0..<H {
             let inputGate = g[j], forgetGate = g[H + j], candidate = g[2 * H + j], outputGate = g[3 * H + j]
-            let squashed = tanhf(cNew[j])
+            let squashed = tanhApproximate(cNew[j])
             // h' = o · tanh(c'), c' = f · c + i · g
             let dc = dcNew[j] + dhNew[j] * outputGate * (1 - squashed * squashed)
             dg[j] = dc * candidate * inputGate * (1 - inputGate)
