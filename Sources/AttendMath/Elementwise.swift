@@ -59,9 +59,9 @@ public func addBiasRows(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Fl
 // libm's scalar tanhf dominated the decoder's time. These are plain branch-free loops of arithmetic that
 // the compiler vectorises: Cephes' expf polynomial after range reduction by ln 2 (a few ulp).
 
-@inline(__always)
-@usableFromInline
-func expApproximate(_ x: Float) -> Float {
+/// e^x for x in [−87.3, 88.3] (clamped outside), a few ulp; a loop of it vectorises.
+@inlinable @inline(__always)
+public func expApproximate(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
     // n = round(x / ln 2) by the 1.5·2²³ trick: adding it pushes the fraction bits out.
     let shifter: Float = 12_582_912
@@ -80,13 +80,21 @@ func expApproximate(_ x: Float) -> Float {
     return p * Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
 }
 
+/// tanh(v) = 1 − 2 / (e^{2v} + 1) by `expApproximate` (|error| < 1e-6): saturates correctly at both ends, and a
+/// loop of it vectorises.
+@inlinable @inline(__always)
+public func tanhApproximate(_ v: Float) -> Float {
+    let e = expApproximate(v + v)
+    return 1 - 2 / (e + 1)
+}
+
+/// σ(v) = 1 / (1 + e^{−v}) by `expApproximate`; a loop of it vectorises.
+@inlinable @inline(__always)
+public func sigmoidApproximate(_ v: Float) -> Float { 1 / (1 + expApproximate(-v)) }
+
 /// x[i] = tanh(x[i]) for `count` entries, vectorised (|error| < 1e-6).
 public func tanhVector(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count {
-        // tanh(v) = 1 − 2 / (e^{2v} + 1): saturates correctly at both ends.
-        let e = expApproximate(x[i] + x[i])
-        x[i] = 1 - 2 / (e + 1)
-    }
+    for i in 0..<count { x[i] = tanhApproximate(x[i]) }
 }
 
 // MARK: - Vectorised sums

@@ -151,41 +151,40 @@ public final class TrainingGraph {
     let initialCell: UnsafeMutablePointer<Float>          // (B, H)
     let initialGradient: UnsafeMutablePointer<Float>      // (B, H) scratch
 
-    // Per-step caches: slice t of each is step t.
+    // Per-step caches, packed: step t's active_t rows are rows stepOffset[t] ..< stepOffset[t] + active_t of each
+    // (N) buffer, N = Σ_t active_t ≤ T·R, so the products outside the recurrence run once over all N rows.
     let inputIds: UnsafeMutablePointer<Int32>             // (T, R) y_{t−1}
     let targetIds: UnsafeMutablePointer<Int32>            // (T, R) y_t
     let counted: UnsafeMutablePointer<Bool>               // (T, R) target is not <pad>
     let sourceRow: UnsafeMutablePointer<Int32>            // (R) r / K
     let rowWeight: UnsafeMutablePointer<Float>            // (R) the batch's row weights, in slot order
     var weightsRows = false                               // whether the batch in flight has row weights
-    let embedded: UnsafeMutablePointer<Float>             // (T, R, E) E y_{t−1}
-    let embeddingMask: UnsafeMutablePointer<Float>        // (T, R, E) 0 or 1/(1−p)
-    let hidden: UnsafeMutablePointer<Float>               // (T + 1, R, H) h_t
-    let cell: UnsafeMutablePointer<Float>                 // (T + 1, R, H) c_t
+    let embedded: UnsafeMutablePointer<Float>             // (N, E) E y_{t−1}
+    let embeddingMask: UnsafeMutablePointer<Float>        // (N, E) 0 or 1/(1−p)
+    let hidden: UnsafeMutablePointer<Float>               // (R + N, H) h_0, then h_{t+1} of step t at row R + stepOffset[t]
+    let cell: UnsafeMutablePointer<Float>                 // (R + N, H) c, likewise
     let hiddenProjection: UnsafeMutablePointer<Float>     // (R, A) scratch
-    let activations: UnsafeMutablePointer<Float>          // (T, R, L, A)
-    let alpha: UnsafeMutablePointer<Float>                // (T, R, L)
-    let context: UnsafeMutablePointer<Float>              // (T, R, D)
-    let gate: UnsafeMutablePointer<Float>                 // (T, R) β
-    let gated: UnsafeMutablePointer<Float>                // (T, R, D) z
-    let lstmInput: UnsafeMutablePointer<Float>            // (T, R, E + D) [dropout(E y); z]
-    let gates: UnsafeMutablePointer<Float>                // (T, R, 4H)
-    let droppedHidden: UnsafeMutablePointer<Float>        // (T, R, H) dropout(h_t)
-    let hiddenMask: UnsafeMutablePointer<Float>           // (T, R, H)
-    let deep: UnsafeMutablePointer<Float>                 // (T, R, E)
-    let logits: UnsafeMutablePointer<Float>               // (R, V) scratch
-    let probabilities: UnsafeMutablePointer<Float>        // (T, R, V)
-    let losses: UnsafeMutablePointer<Float>               // (R) scratch
+    let activations: UnsafeMutablePointer<Float>          // (N, L, A)
+    let alpha: UnsafeMutablePointer<Float>                // (N, L)
+    let context: UnsafeMutablePointer<Float>              // (N, D)
+    let gate: UnsafeMutablePointer<Float>                 // (N) β
+    let gated: UnsafeMutablePointer<Float>                // (N, D) z
+    let lstmInput: UnsafeMutablePointer<Float>            // (N, E + D + H) [dropout(E y_{t−1}); z_t; h_{t−1}]
+    let gates: UnsafeMutablePointer<Float>                // (N, 4H)
+    let droppedHidden: UnsafeMutablePointer<Float>        // (N, H) dropout(h_{t+1})
+    let hiddenMask: UnsafeMutablePointer<Float>           // (N, H)
+    let deep: UnsafeMutablePointer<Float>                 // (N, E)
+    let logits: UnsafeMutablePointer<Float>               // (N, V) forward's logits; backward's ∂loss/∂logits
+    let probabilities: UnsafeMutablePointer<Float>        // (N, V)
+    let losses: UnsafeMutablePointer<Float>               // (N)
     let coverage: UnsafeMutablePointer<Float>             // (R, L) Σ_t α_t over counted steps
 
-    // Backward scratch for one step.
-    let logitsGradient: UnsafeMutablePointer<Float>       // (R, V)
-    let embeddedGradient: UnsafeMutablePointer<Float>     // (R, E)
-    let droppedHiddenGradient: UnsafeMutablePointer<Float> // (R, H)
-    let gatedGradient: UnsafeMutablePointer<Float>        // (R, D)
-    let deepGradient: UnsafeMutablePointer<Float>         // (R, E)
-    let lstmInputGradient: UnsafeMutablePointer<Float>    // (R, E + D)
-    let gateGradient: UnsafeMutablePointer<Float>         // (R, 4H)
+    // Backward: gradients of the packed caches (N rows), and scratch for one step (R rows).
+    let embeddedGradient: UnsafeMutablePointer<Float>     // (N, E)
+    let droppedHiddenGradient: UnsafeMutablePointer<Float> // (N, H) ∂/∂dropout(h), then ∂/∂h through the output
+    let gatedGradient: UnsafeMutablePointer<Float>        // (N, D)
+    let deepGradient: UnsafeMutablePointer<Float>         // (N, E)
+    let gateGradient: UnsafeMutablePointer<Float>         // (N, 4H)
     let alphaGradient: UnsafeMutablePointer<Float>        // (R, L)
     var hiddenGradient: UnsafeMutablePointer<Float>       // (R, H) ∂/∂h_t
     var cellGradient: UnsafeMutablePointer<Float>         // (R, H) ∂/∂c_t
@@ -202,6 +201,8 @@ public final class TrainingGraph {
     var activeRows: [Int] = []
     /// The batch's image in each of the graph's slots (images are ordered by their longest caption).
     var slotImages: [Int] = []
+    /// (T + 1) Σ_{s<t} activeRows[s]: where step t's rows start in the packed per-step buffers.
+    var stepOffset: [Int] = []
 
     /// `gridGradient`: a grid batch's gradient is wanted too (`gridGradientInBatchOrder`), for an encoder trained
     /// outside the graph.
@@ -298,23 +299,21 @@ public final class TrainingGraph {
         context = floats(T * R * D)
         gate = floats(T * R)
         gated = floats(T * R * D)
-        lstmInput = floats(T * R * (E + D))
+        lstmInput = floats(T * R * (E + D + H))
         gates = floats(T * R * 4 * H)
         droppedHidden = floats(T * R * H)
         hiddenMask = floats(T * R * H)
         deep = floats(T * R * E)
-        logits = floats(R * V)
+        logits = floats(T * R * V)
         probabilities = floats(T * R * V)
-        losses = floats(R)
+        losses = floats(T * R)
         coverage = floats(R * L)
 
-        logitsGradient = floats(R * V)
-        embeddedGradient = floats(R * E)
-        droppedHiddenGradient = floats(R * H)
-        gatedGradient = floats(R * D)
-        deepGradient = floats(R * E)
-        lstmInputGradient = floats(R * (E + D))
-        gateGradient = floats(R * 4 * H)
+        embeddedGradient = floats(T * R * E)
+        droppedHiddenGradient = floats(T * R * H)
+        gatedGradient = floats(T * R * D)
+        deepGradient = floats(T * R * E)
+        gateGradient = floats(T * R * 4 * H)
         alphaGradient = floats(R * L)
         hiddenGradient = floats(R * H)
         cellGradient = floats(R * H)

@@ -85,41 +85,64 @@ extension TrainingGraph {
             (cell + r * H).update(from: initialCell + (r / K) * H, count: H)
         }
 
-        // T teacher-forced steps.
+        // T teacher-forced steps over packed rows (TrainingGraph): what does not wait on the recurrence — the
+        // embeddings, the embedding's share of the LSTM gates, the deep output, the logits and the cross-entropy —
+        // runs once over all N rows; the loop keeps attention and the recurrent products.
+        let X = E + D + H, N = stepOffset[T], lstm = lstmWeights
+        for t in 0..<T {
+            let first = stepOffset[t]
+            embeddingForward(output: embedded + first * E, ids: inputIds + t * R, table: weight(layout.embedding),
+                             rows: activeRows[t], embeddingSize: E)
+            // Drawn for every row, in the order of the steps (the same masks, packed or not); the rows past the
+            // step's active ones are overwritten by the next step's.
+            drawDropoutMask(embeddingMask + first * E, count: R * E)
+            drawDropoutMask(hiddenMask + first * H, count: R * H)
+        }
+        for r in 0..<N {
+            for j in 0..<E { lstmInput[r * X + j] = embedded[r * E + j] * embeddingMask[r * E + j] }
+        }
+        // gates (N, 4H) = dropout(E y) · W_ih[:, :E]ᵀ + b
+        gemm(transposeB: true, m: N, n: 4 * H, k: E, a: lstmInput, lda: X, b: lstm.inputWeight, ldb: E + D, c: gates)
+        addBiasRows(gates, bias: lstm.bias, rows: N, columns: 4 * H)
+        for t in 0..<T {
+            let first = stepOffset[t], active = activeRows[t]   // rows [active, R) have ended: nothing of theirs is read again
+            let h = hidden + stateRow(t) * H, c = cell + stateRow(t) * H
+            let hNext = hidden + (R + first) * H, cNext = cell + (R + first) * H
+            let z = gated + first * D, x = lstmInput + first * X, g = gates + first * 4 * H
+            attentionForward(gated: z, context: context + first * D, gate: gate + first, alpha: alpha + first * L,
+                             activations: activations + first * L * A, hiddenProjection: hiddenProjection,
+                             annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
+                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
+                             attentionSize: A)
+            for r in 0..<active {
+                (x + r * X + E).update(from: z + r * D, count: D)
+                (x + r * X + E + D).update(from: h + r * H, count: H)
+            }
+            // gates += z · W_ih[:, E:]ᵀ + h_{t−1} · W_hhᵀ, then the cell
+            gemm(transposeB: true, m: active, n: 4 * H, k: D, a: x + E, lda: X, b: lstm.inputWeight + E, ldb: E + D,
+                 beta: 1, c: g)
+            gemm(transposeB: true, m: active, n: 4 * H, k: H, a: x + E + D, lda: X, b: lstm.hiddenWeight, beta: 1, c: g)
+            lstmCellActivate(newHidden: hNext, newCell: cNext, gates: g, cell: c, rows: active, hiddenSize: H)
+        }
+        let outputs = hidden + R * H   // (N, H) h_{t+1} of every step
+        for i in 0..<(N * H) { droppedHidden[i] = outputs[i] * hiddenMask[i] }
+        deepOutputForward(logits: logits, deep: deep, embedded: embedded, hidden: droppedHidden, gated: gated,
+                          weights: deepOutputWeights, rows: N, embeddingSize: E, hiddenSize: H, featureSize: D,
+                          vocabularySize: V)
         coverage.update(repeating: 0, count: R * L)
         var crossEntropySum: Double = 0
         tokenCount = 0
         for t in 0..<T {
-            let emb = embedded + t * R * E, embMask = embeddingMask + t * R * E
-            let h = hidden + t * R * H, c = cell + t * R * H, hNext = hidden + (t + 1) * R * H, cNext = cell + (t + 1) * R * H
-            let act = activations + t * R * L * A, a = alpha + t * R * L, ctx = context + t * R * D
-            let beta = gate + t * R, z = gated + t * R * D, x = lstmInput + t * R * (E + D), g = gates + t * R * 4 * H
-            let hDropped = droppedHidden + t * R * H, hMask = hiddenMask + t * R * H
-            let deepOut = deep + t * R * E, p = probabilities + t * R * V
-            let active = activeRows[t]   // rows [active, R) have ended: nothing of theirs is read again
-            embeddingForward(output: emb, ids: inputIds + t * R, table: weight(layout.embedding), rows: active,
-                             embeddingSize: E)
-            attentionForward(gated: z, context: ctx, gate: beta, alpha: a, activations: act, hiddenProjection: hiddenProjection,
-                             annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
-                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
-                             attentionSize: A)
-            drawDropoutMask(embMask, count: R * E)   // drawn for every row: the same masks, packed or not
+            let first = stepOffset[t], active = activeRows[t]
+            tokenCount += crossEntropyForward(losses: losses + first, probabilities: probabilities + first * V,
+                                              logits: logits + first * V, targets: targetIds + t * R, rows: active,
+                                              vocabularySize: V)
             for r in 0..<active {
-                for j in 0..<E { x[r * (E + D) + j] = emb[r * E + j] * embMask[r * E + j] }
-                (x + r * (E + D) + E).update(from: z + r * D, count: D)
-            }
-            lstmCellForward(newHidden: hNext, newCell: cNext, gates: g, input: x, hidden: h, cell: c, weights: lstmWeights,
-                            rows: active, inputSize: E + D, hiddenSize: H)
-            drawDropoutMask(hMask, count: R * H)
-            for i in 0..<(active * H) { hDropped[i] = hNext[i] * hMask[i] }
-            deepOutputForward(logits: logits, deep: deepOut, embedded: emb, hidden: hDropped, gated: z,
-                              weights: deepOutputWeights, rows: active, embeddingSize: E, hiddenSize: H, featureSize: D,
-                              vocabularySize: V)
-            tokenCount += crossEntropyForward(losses: losses, probabilities: p, logits: logits, targets: targetIds + t * R,
-                                              rows: active, vocabularySize: V)
-            for r in 0..<active {
-                crossEntropySum += Double(losses[r]) * (weightsRows ? Double(rowWeight[r]) : 1)
-                if counted[t * R + r] { for i in 0..<L { coverage[r * L + i] += a[r * L + i] } }
+                crossEntropySum += Double(losses[first + r]) * (weightsRows ? Double(rowWeight[r]) : 1)
+                if counted[t * R + r] {
+                    let a = alpha + (first + r) * L
+                    for i in 0..<L { coverage[r * L + i] += a[i] }
+                }
             }
         }
         let penalty = attentionPenaltyForward(coverage: coverage, weight: options.attentionPenalty, rows: R, locations: L)
@@ -165,53 +188,67 @@ extension TrainingGraph {
         hiddenGradient.update(repeating: 0, count: R * H)
         cellGradient.update(repeating: 0, count: R * H)
 
-        // T steps, last first.
+        // Outside the recurrence, all N rows at once: ∂/∂logits (into `logits`), the deep output.
+        let X = E + D + H, N = stepOffset[T], lstm = lstmWeights, lstmGradient = lstmGradients
+        logits.update(repeating: 0, count: N * V)
+        for t in 0..<T {
+            crossEntropyBackward(logitsGradient: logits + stepOffset[t] * V, probabilities: probabilities + stepOffset[t] * V,
+                                 targets: targetIds + t * R, scale: scale, rows: activeRows[t], vocabularySize: V,
+                                 rowWeights: weightsRows ? rowWeight : nil)
+        }
+        embeddedGradient.update(repeating: 0, count: N * E)
+        droppedHiddenGradient.update(repeating: 0, count: N * H)
+        gatedGradient.update(repeating: 0, count: N * D)
+        deepOutputBackward(embeddedGradient: embeddedGradient, hiddenGradient: droppedHiddenGradient,
+                           gatedGradient: gatedGradient, gradients: deepOutputGradients, deepGradient: deepGradient,
+                           logitsGradient: logits, deep: deep, hidden: droppedHidden, gated: gated,
+                           weights: deepOutputWeights, rows: N, embeddingSize: E, hiddenSize: H, featureSize: D,
+                           vocabularySize: V)
+        for i in 0..<(N * H) { droppedHiddenGradient[i] *= hiddenMask[i] }   // ∂/∂h_{t+1} through the output
+
+        // T steps, last first: the cell, the recurrent products, attention.
         for t in stride(from: T - 1, through: 0, by: -1) {
-            let embMask = embeddingMask + t * R * E
-            let h = hidden + t * R * H, c = cell + t * R * H, cNext = cell + (t + 1) * R * H
-            let act = activations + t * R * L * A, a = alpha + t * R * L, ctx = context + t * R * D
-            let beta = gate + t * R, z = gated + t * R * D, x = lstmInput + t * R * (E + D), g = gates + t * R * 4 * H
-            let hDropped = droppedHidden + t * R * H, hMask = hiddenMask + t * R * H
-            let deepOut = deep + t * R * E, p = probabilities + t * R * V
-            let active = activeRows[t]   // the rows forward ran; the others' gradients stay zero
-            logitsGradient.update(repeating: 0, count: R * V)
-            embeddedGradient.update(repeating: 0, count: R * E)
-            droppedHiddenGradient.update(repeating: 0, count: R * H)
-            gatedGradient.update(repeating: 0, count: R * D)
-            lstmInputGradient.update(repeating: 0, count: R * (E + D))
+            let first = stepOffset[t], active = activeRows[t]   // the rows forward ran; the others' gradients stay zero
+            let h = hidden + stateRow(t) * H, c = cell + stateRow(t) * H, cNext = cell + (R + first) * H
+            let dg = gateGradient + first * 4 * H, dz = gatedGradient + first * D
             previousHiddenGradient.update(repeating: 0, count: R * H)
             previousCellGradient.update(repeating: 0, count: R * H)
             alphaGradient.update(repeating: 0, count: R * L)
 
-            crossEntropyBackward(logitsGradient: logitsGradient, probabilities: p, targets: targetIds + t * R, scale: scale,
-                                 rows: active, vocabularySize: V, rowWeights: weightsRows ? rowWeight : nil)
-            deepOutputBackward(embeddedGradient: embeddedGradient, hiddenGradient: droppedHiddenGradient,
-                               gatedGradient: gatedGradient, gradients: deepOutputGradients, deepGradient: deepGradient,
-                               logitsGradient: logitsGradient, deep: deepOut, hidden: hDropped, gated: z,
-                               weights: deepOutputWeights, rows: active, embeddingSize: E, hiddenSize: H, featureSize: D,
-                               vocabularySize: V)
-            for i in 0..<(active * H) { hiddenGradient[i] += droppedHiddenGradient[i] * hMask[i] }
-            lstmCellBackward(inputGradient: lstmInputGradient, hiddenGradient: previousHiddenGradient,
-                             cellGradient: previousCellGradient, gradients: lstmGradients, gateGradient: gateGradient,
-                             newHiddenGradient: hiddenGradient, newCellGradient: cellGradient, gates: g, newCell: cNext,
-                             input: x, hidden: h, cell: c, weights: lstmWeights, rows: active, inputSize: E + D,
-                             hiddenSize: H)
-            for r in 0..<active {
-                for j in 0..<E { embeddedGradient[r * E + j] += lstmInputGradient[r * (E + D) + j] * embMask[r * E + j] }
-                for d in 0..<D { gatedGradient[r * D + d] += lstmInputGradient[r * (E + D) + E + d] }
-            }
+            for i in 0..<(active * H) { hiddenGradient[i] += droppedHiddenGradient[first * H + i] }
+            lstmCellGateGradient(gateGradient: dg, cellGradient: previousCellGradient, newHiddenGradient: hiddenGradient,
+                                 newCellGradient: cellGradient, gates: gates + first * 4 * H, newCell: cNext, cell: c,
+                                 rows: active, hiddenSize: H)
+            // ∂/∂h_{t−1} += dg · W_hh;  ∂/∂z_t += dg · W_ih[:, E:]
+            gemm(m: active, n: H, k: 4 * H, a: dg, b: lstm.hiddenWeight, beta: 1, c: previousHiddenGradient)
+            gemm(m: active, n: D, k: 4 * H, a: dg, b: lstm.inputWeight + E, ldb: E + D, beta: 1, c: dz)
             attentionPenaltyBackward(alphaGradient: alphaGradient, coverage: coverage, weight: options.attentionPenalty,
                                      scale: scale, counts: counted + t * R, rows: active, locations: L)
             attentionBackward(hiddenGradient: previousHiddenGradient, annotationsGradient: annotationsGradient,
                               projectedGradient: projectedGradient, gradients: attentionGradients,
-                              gatedGradient: gatedGradient, alphaGradient: alphaGradient, activations: act, alpha: a,
-                              context: ctx, gate: beta, annotations: annotations, hidden: h, weights: attentionWeights,
+                              gatedGradient: dz, alphaGradient: alphaGradient, activations: activations + first * L * A,
+                              alpha: alpha + first * L, context: context + first * D, gate: gate + first,
+                              annotations: annotations, hidden: h, weights: attentionWeights,
                               sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
                               attentionSize: A)
-            embeddingBackward(tableGradient: gradient(layout.embedding), outputGradient: embeddedGradient,
-                              ids: inputIds + t * R, rows: active, embeddingSize: E)
             swap(&hiddenGradient, &previousHiddenGradient)
             swap(&cellGradient, &previousCellGradient)
+        }
+
+        // The LSTM's weights, and the embedding's share of its input, all N rows at once.
+        gemm(transposeA: true, m: 4 * H, n: E + D, k: N, a: gateGradient, b: lstmInput, ldb: X, beta: 1,
+             c: lstmGradient.inputWeight)
+        gemm(transposeA: true, m: 4 * H, n: H, k: N, a: gateGradient, b: lstmInput + E + D, ldb: X, beta: 1,
+             c: lstmGradient.hiddenWeight)
+        for r in 0..<N {
+            let row = gateGradient + r * 4 * H
+            for j in 0..<(4 * H) { lstmGradient.bias[j] += row[j] }
+        }
+        gemm(m: N, n: E, k: 4 * H, a: gateGradient, b: lstm.inputWeight, ldb: E + D, c: deepGradient)   // ∂/∂dropout(E y)
+        for i in 0..<(N * E) { embeddedGradient[i] += deepGradient[i] * embeddingMask[i] }
+        for t in 0..<T {
+            embeddingBackward(tableGradient: gradient(layout.embedding), outputGradient: embeddedGradient + stepOffset[t] * E,
+                              ids: inputIds + t * R, rows: activeRows[t], embeddingSize: E)
         }
 
         // Initial state: the K captions of an image share h_0, c_0.
@@ -288,6 +325,8 @@ extension TrainingGraph {
     /// one past the last row whose target at step t is a word (rows stop predicting for good at their <end>).
     func loadCaptions(_ captions: [[Int]], rows R: Int, steps T: Int, captionsPerImage K: Int) {
         activeRows = (0..<T).map { t in (captions.lastIndex { t + 1 < $0.count } ?? -1) + 1 }
+        stepOffset = [0]
+        for t in 0..<T { stepOffset.append(stepOffset[t] + activeRows[t]) }
         for r in 0..<R {
             sourceRow[r] = Int32(r / K)
             let ids = captions[r]
@@ -300,6 +339,9 @@ extension TrainingGraph {
             }
         }
     }
+
+    /// The row of h_t and c_t in `hidden` and `cell`: h_0 first (R rows), then each step's outputs, packed.
+    func stateRow(_ t: Int) -> Int { t == 0 ? 0 : batchImages * capacity.captionsPerImage + stepOffset[t - 1] }
 
     /// mask (count) = 1/(1−p) with probability 1−p, else 0; all ones when not training or p = 0.
     func drawDropoutMask(_ mask: UnsafeMutablePointer<Float>, count: Int, probability: Float? = nil) {

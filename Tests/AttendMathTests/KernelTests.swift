@@ -105,4 +105,18 @@ final class VectorTanhTests: XCTestCase {
             XCTAssertEqual(Double(output), tanh(Double(input)), accuracy: 1e-6, "tanh(\(input))")
         }
     }
+
+    func testVectorisedSigmoidAndExpMatchLibm() {
+        var x: [Float] = stride(from: -30, through: 30, by: 0.0011).map { Float($0) }
+        x += [-100, -88.7, 88.7, 100, 0, -0.0, 1e-8, -1e-8]
+        for input in x {
+            XCTAssertEqual(Double(sigmoidApproximate(input)), 1 / (1 + exp(-Double(input))), accuracy: 1e-6, "σ(\(input))")
+            XCTAssertEqual(Double(tanhApproximate(input)), tanh(Double(input)), accuracy: 1e-6, "tanh(\(input))")
+        }
+        // exp relative to the true value where the clamp does not apply (the cross-entropy's e^(x − max) ≤ 1)
+        for input in stride(from: Float(-87), through: 0, by: 0.0013) {
+            let exact = exp(Double(input))
+            XCTAssertEqual(Double(expApproximate(input)) / exact, 1, accuracy: 1e-6, "exp(\(input))")
+        }
+    }
 }

@@ -137,6 +137,27 @@ final class GradientLayerTests: XCTestCase {
         }
     }
 
+    func testCrossEntropyForwardMatchesDoubleReference() {
+        // Rows past the parallel split (minimum 8 a worker) and a vocabulary past the 4,096-value sum blocks.
+        let (R, V) = (19, 5_003)
+        let logits = randomValues(R * V, scale: 6, seed: 16)
+        let targets: [Int32] = (0..<R).map { $0 % 5 == 2 ? Int32(Vocabulary.pad) : Int32(($0 * 977) % V) }
+        var losses = [Float](repeating: -1, count: R), probabilities = [Float](repeating: 0, count: R * V)
+        let counted = crossEntropyForward(losses: &losses, probabilities: &probabilities, logits: logits,
+                                          targets: targets, rows: R, vocabularySize: V)
+        XCTAssertEqual(counted, targets.filter { $0 != Int32(Vocabulary.pad) }.count)
+        for r in 0..<R {
+            let row = logits[(r * V)..<((r + 1) * V)].map(Double.init), maximum = row.max()!
+            let sum = row.reduce(0) { $0 + exp($1 - maximum) }
+            for j in stride(from: 0, to: V, by: 97) {
+                XCTAssertEqual(Double(probabilities[r * V + j]), exp(row[j] - maximum) / sum,
+                               accuracy: 1e-6 * exp(row[j] - maximum) / sum + 1e-12)
+            }
+            let expected = targets[r] == Int32(Vocabulary.pad) ? 0 : maximum + log(sum) - row[Int(targets[r])]
+            XCTAssertEqual(Double(losses[r]), expected, accuracy: 1e-5 * max(1, abs(expected)), "row \(r)")
+        }
+    }
+
     func testAttentionPenalty() {
         // α (T, R, L) from a softmax; step 2 of row 1 is not counted (its target is <pad>).
         let (T, R, L) = (3, 2, 4)

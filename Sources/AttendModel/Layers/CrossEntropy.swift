@@ -13,20 +13,22 @@ public func crossEntropyForward(losses: UnsafeMutablePointer<Float>, probabiliti
                                 logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
                                 rows: Int, vocabularySize: Int, padding: Int32 = Int32(Vocabulary.pad)) -> Int {
     let V = vocabularySize
-    probabilities.update(from: logits, count: rows * V)
-    softmaxRows(probabilities, rows: rows, columns: V)
-    var counted = 0
-    for r in 0..<rows {
-        if targets[r] == padding { losses[r] = 0; continue }
-        counted += 1
-        let row = logits + r * V
-        // −log p from the logits (log-sum-exp), not from the rounded probability.
-        var maximum = -Float.infinity
-        for j in 0..<V { maximum = max(maximum, row[j]) }
-        var sum: Double = 0
-        for j in 0..<V { sum += Double(expf(row[j] - maximum)) }
-        losses[r] = Float(Double(maximum) + log(sum) - Double(row[Int(targets[r])]))
+    // One pass of exponentials per row serves both the probabilities and the loss; rows split over the workers.
+    parallelFor(rows, minimumPerWorker: 8) { range in
+        for r in range {
+            let row = logits + r * V, p = probabilities + r * V
+            var maximum = -Float.infinity
+            for j in 0..<V { maximum = max(maximum, row[j]) }
+            for j in 0..<V { p[j] = expApproximate(row[j] - maximum) }
+            let sum = blockSum(count: V, lanes: { load16(p, $0) }, term: { p[$0] })
+            let scale = Float(1 / sum)
+            for j in 0..<V { p[j] *= scale }
+            // −log p from the logits (log-sum-exp), not from the rounded probability.
+            losses[r] = targets[r] == padding ? 0 : Float(Double(maximum) + log(sum) - Double(row[Int(targets[r])]))
+        }
     }
+    var counted = 0
+    for r in 0..<rows where targets[r] != padding { counted += 1 }
     return counted
 }
 
@@ -36,10 +38,12 @@ public func crossEntropyBackward(logitsGradient: UnsafeMutablePointer<Float>, pr
                                  targets: UnsafePointer<Int32>, scale: Float, rows: Int, vocabularySize: Int,
                                  rowWeights: UnsafePointer<Float>? = nil, padding: Int32 = Int32(Vocabulary.pad)) {
     let V = vocabularySize
-    for r in 0..<rows where targets[r] != padding {
-        let p = probabilities + r * V, d = logitsGradient + r * V
-        let rowScale = scale * (rowWeights?[r] ?? 1)
-        for j in 0..<V { d[j] += rowScale * p[j] }
-        d[Int(targets[r])] -= rowScale
+    parallelFor(rows, minimumPerWorker: 8) { range in
+        for r in range where targets[r] != padding {
+            let p = probabilities + r * V, d = logitsGradient + r * V
+            let rowScale = scale * (rowWeights?[r] ?? 1)
+            for j in 0..<V { d[j] += rowScale * p[j] }
+            d[Int(targets[r])] -= rowScale
+        }
     }
 }

@@ -4,6 +4,9 @@ import Foundation
 // MARK: - LSTM cell (gate order i, f, g, o, as PyTorch)
 //
 //   [i f g o] = x W_ihᵀ + h W_hhᵀ + b      c' = σ(f) c + σ(i) tanh(g)      h' = σ(o) tanh(c')
+//
+// σ and tanh are AttendMath's vectorised ones (|error| < 1e-6), as in attention: libm's scalar tanhf and expf
+// were a tenth of a training step.
 
 public struct LSTMWeights {
     public var inputWeight: UnsafePointer<Float>    // (4H, X)
@@ -29,23 +32,32 @@ public func lstmCellForward(newHidden: UnsafeMutablePointer<Float>, newCell: Uns
                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
     linearForward(output: gates, input: hidden, weight: weights.hiddenWeight, bias: nil,
                   rows: rows, inFeatures: H, outFeatures: 4 * H, accumulate: true)
-    for b in 0..<rows {
+    lstmCellActivate(newHidden: newHidden, newCell: newCell, gates: gates, cell: cell, rows: rows, hiddenSize: H)
+}
+
+/// The cell's non-linearities, after its products: gates (B, 4H) holds the pre-activations x W_ihᵀ + h W_hhᵀ + b
+/// and is overwritten with σ(i), σ(f), tanh(g), σ(o); writes newCell (B, H) and newHidden (B, H) from cell (B, H).
+/// (Training computes the products itself, the embedding's share for all steps at once.)
+public func lstmCellActivate(newHidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
+                             gates: UnsafeMutablePointer<Float>, cell: UnsafePointer<Float>, rows: Int, hiddenSize: Int) {
+    let H = hiddenSize
+    parallelFor(rows, minimumPerWorker: 8) { range in for b in range {
         let g = gates + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H, hNew = newHidden + b * H
         for j in 0..<H {
-            let inputGate = sigmoid(g[j])
-            let forgetGate = sigmoid(g[H + j])
-            let candidate = tanhf(g[2 * H + j])
-            let outputGate = sigmoid(g[3 * H + j])
+            let inputGate = sigmoidApproximate(g[j])
+            let forgetGate = sigmoidApproximate(g[H + j])
+            let candidate = tanhApproximate(g[2 * H + j])
+            let outputGate = sigmoidApproximate(g[3 * H + j])
             g[j] = inputGate
             g[H + j] = forgetGate
             g[2 * H + j] = candidate
             g[3 * H + j] = outputGate
             let value = forgetGate * c[j] + inputGate * candidate
             cNew[j] = value
-            hNew[j] = outputGate * tanhf(value)
+            hNew[j] = outputGate * tanhApproximate(value)
         }
-    }
+    } }
 }
 
 /// Where `lstmCellBackward` adds the weights' gradients (shapes as in `LSTMWeights`).
@@ -75,13 +87,32 @@ public func lstmCellBackward(inputGradient: UnsafeMutablePointer<Float>?, hidden
                              input: UnsafePointer<Float>, hidden: UnsafePointer<Float>, cell: UnsafePointer<Float>,
                              weights: LSTMWeights, rows: Int, inputSize: Int, hiddenSize: Int) {
     let H = hiddenSize
-    for b in 0..<rows {
+    lstmCellGateGradient(gateGradient: gateGradient, cellGradient: cellGradient, newHiddenGradient: newHiddenGradient,
+                         newCellGradient: newCellGradient, gates: gates, newCell: newCell, cell: cell, rows: rows,
+                         hiddenSize: H)
+    linearBackward(inputGradient: inputGradient, weightGradient: gradients.inputWeight, biasGradient: gradients.bias,
+                   outputGradient: gateGradient, input: input, weight: weights.inputWeight,
+                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
+    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight, biasGradient: nil,
+                   outputGradient: gateGradient, input: hidden, weight: weights.hiddenWeight,
+                   rows: rows, inFeatures: H, outFeatures: 4 * H)
+}
+
+/// Backward of `lstmCellActivate`: writes gateGradient (B, 4H) = ∂loss/∂(pre-activations) from newHiddenGradient,
+/// newCellGradient (B, H) and what forward kept (gates after their non-linearities, newCell, cell); adds
+/// ∂loss/∂c into cellGradient (B, H) unless nil. The products' backward is the caller's.
+public func lstmCellGateGradient(gateGradient: UnsafeMutablePointer<Float>, cellGradient: UnsafeMutablePointer<Float>?,
+                                 newHiddenGradient: UnsafePointer<Float>, newCellGradient: UnsafePointer<Float>,
+                                 gates: UnsafePointer<Float>, newCell: UnsafePointer<Float>, cell: UnsafePointer<Float>,
+                                 rows: Int, hiddenSize: Int) {
+    let H = hiddenSize
+    parallelFor(rows, minimumPerWorker: 8) { range in for b in range {
         let g = gates + b * 4 * H, dg = gateGradient + b * 4 * H
         let c = cell + b * H, cNew = newCell + b * H
         let dhNew = newHiddenGradient + b * H, dcNew = newCellGradient + b * H
         for j in 0..<H {
             let inputGate = g[j], forgetGate = g[H + j], candidate = g[2 * H + j], outputGate = g[3 * H + j]
-            let squashed = tanhf(cNew[j])
+            let squashed = tanhApproximate(cNew[j])
             // h' = o · tanh(c'), c' = f · c + i · g
             let dc = dcNew[j] + dhNew[j] * outputGate * (1 - squashed * squashed)
             dg[j] = dc * candidate * inputGate * (1 - inputGate)
@@ -90,11 +121,5 @@ public func lstmCellBackward(inputGradient: UnsafeMutablePointer<Float>?, hidden
             dg[3 * H + j] = dhNew[j] * squashed * outputGate * (1 - outputGate)
             if let cellGradient { cellGradient[b * H + j] += dc * forgetGate }
         }
-    }
-    linearBackward(inputGradient: inputGradient, weightGradient: gradients.inputWeight, biasGradient: gradients.bias,
-                   outputGradient: gateGradient, input: input, weight: weights.inputWeight,
-                   rows: rows, inFeatures: inputSize, outFeatures: 4 * H)
-    linearBackward(inputGradient: hiddenGradient, weightGradient: gradients.hiddenWeight, biasGradient: nil,
-                   outputGradient: gateGradient, input: hidden, weight: weights.hiddenWeight,
-                   rows: rows, inFeatures: H, outFeatures: 4 * H)
+    } }
 }
