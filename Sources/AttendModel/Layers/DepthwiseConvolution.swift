@@ -10,31 +10,67 @@ import AttendMath
 
 /// output (B, Ho, Wo, C) = Σ_taps weight (k, k, C) · input (B, H, W, C) + bias (C), then min(max(·, 0), 6) when
 /// `relu6`. The weight is tap-major (channels fastest): PyTorch's (C, 1, k, k) transposed.
+///
+/// Each output value is summed in a register: bias, then the taps in (ky, kx) order, one multiply and one add
+/// each, so the result does not depend on the vector width or the number of workers.
 public func depthwiseConvolutionForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu6: Bool,
                                         batch: Int, height: Int, width: Int, channels C: Int, kernel k: Int,
                                         stride: Int) {
     let (outHeight, top) = samePadding(height, kernel: k, stride: stride)
     let (outWidth, left) = samePadding(width, kernel: k, stride: stride)
-    parallelFor(batch * outHeight, minimumPerWorker: 2) { rows in
+    // A worker's share is whole output rows; ~16k multiply-adds is below what a thread hand-off costs.
+    let rowWork = outWidth * C * k * k
+    parallelFor(batch * outHeight, minimumPerWorker: max(1, (1 << 14) / max(rowWork, 1))) { rows in
         for row in rows {
             let b = row / outHeight, oy = row % outHeight
-            // Kernel rows that fall inside the picture for this output row.
-            let firstY = max(0, top - oy * stride), lastY = min(k, height + top - oy * stride)
-            for ox in 0..<outWidth {
-                let out = output + (row * outWidth + ox) * C
-                out.update(from: bias, count: C)
-                let firstX = max(0, left - ox * stride), lastX = min(k, width + left - ox * stride)
-                for ky in firstY..<lastY {
-                    let iy = oy * stride - top + ky
-                    for kx in firstX..<lastX {
-                        let ix = ox * stride - left + kx
-                        let x = input + ((b * height + iy) * width + ix) * C, w = weight + (ky * k + kx) * C
-                        for c in 0..<C { out[c] += w[c] * x[c] }
-                    }
+            depthwiseRow(output: output + row * outWidth * C, input: input + b * height * width * C, weight: weight,
+                         bias: bias, relu6: relu6, height: height, width: width, channels: C, kernel: k,
+                         stride: stride, outY: oy, outWidth: outWidth, top: top, left: left)
+        }
+    }
+}
+
+/// One output row, (Wo, C), of `depthwiseConvolutionForward` for one picture's input (H, W, C).
+@inline(__always)
+func depthwiseRow(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                  bias: UnsafePointer<Float>, relu6: Bool, height: Int, width: Int, channels C: Int, kernel k: Int,
+                  stride: Int, outY oy: Int, outWidth: Int, top: Int, left: Int) {
+    typealias Lanes = SIMD16<Float>
+    let lanes = Lanes.scalarCount
+    let zero = Lanes(repeating: 0), six = Lanes(repeating: 6)
+    // Kernel rows that fall inside the picture for this output row.
+    let firstY = max(0, top - oy * stride), lastY = min(k, height + top - oy * stride)
+    for ox in 0..<outWidth {
+        let out = output + ox * C
+        let firstX = max(0, left - ox * stride), lastX = min(k, width + left - ox * stride)
+        var c = 0
+        while c + lanes <= C {
+            var sum = UnsafeRawPointer(bias + c).loadUnaligned(as: Lanes.self)
+            for ky in firstY..<lastY {
+                let iy = oy * stride - top + ky
+                for kx in firstX..<lastX {
+                    let ix = ox * stride - left + kx
+                    let x = UnsafeRawPointer(input + (iy * width + ix) * C + c).loadUnaligned(as: Lanes.self)
+                    let w = UnsafeRawPointer(weight + (ky * k + kx) * C + c).loadUnaligned(as: Lanes.self)
+                    sum = sum + w * x
                 }
-                if relu6 { for c in 0..<C { out[c] = min(max(out[c], 0), 6) } }   // `relu6Forward`, fused
             }
+            if relu6 { sum = sum.replacing(with: zero, where: sum .< zero).replacing(with: six, where: sum .> six) }
+            UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: Lanes.self)
+            c += lanes
+        }
+        while c < C {   // channels past the last full vector
+            var sum = bias[c]
+            for ky in firstY..<lastY {
+                let iy = oy * stride - top + ky
+                for kx in firstX..<lastX {
+                    let ix = ox * stride - left + kx
+                    sum = sum + weight[(ky * k + kx) * C + c] * input[(iy * width + ix) * C + c]
+                }
+            }
+            out[c] = relu6 ? min(max(sum, 0), 6) : sum
+            c += 1
         }
     }
 }
