@@ -33,8 +33,8 @@ run_attend() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$bin" "$@"; }
 # The mirror's decoder has the default model's vocabulary; its encoder input, tap and projection are the model's.
 vocab=$(head -c 4096 "$model" | grep -ao '"vocabularySize":[0-9]*' | head -1 | cut -d: -f2)
 
-work=$(mktemp -d /tmp/attend-bench-lite0.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d /tmp/attend-bench-lite0.XXXXXX)   # kept: every run's raw output
+echo "bench_lite0: raw outputs in $work" >&2
 mkdir "$work/test"
 while read -r name; do ln -s "$(cd "$data/images" && pwd)/$name" "$work/test/$name"; done < "$data/Flickr_8k.testImages.txt"
 
@@ -57,7 +57,13 @@ done
 python3 - "$work" "$rounds" "$threads_list" <<'PY'
 import re, statistics, sys
 work, rounds, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
-SUMMARY = r"captioned, .*, ([\d.]+) images/s over"   # the summary line of attend batch
+# What each run prints (attend bench, the mirror's last line, attend batch's summary).
+ENC1, PENC1 = r"encoder, 1 image\s+([\d.]+) ms", r"encoder ([\d.]+) ms \(batch 1\)"
+ENC32, PENC32 = r"encoder, batch 32\s+([\d.]+) ms/image", r"([\d.]+) ms/img \(batch 32\)"
+LAT, PLAT = r"caption latency, beam 3\s+([\d.]+) ms", r"beam3 latency ([\d.]+) ms"
+GREEDY, PGREEDY = r"greedy batch 32\s+([\d.]+) images/s", r"greedy batch32 ([\d.]+) img/s"
+LOAD = r"model load\s+([\d.]+) ms"
+SUMMARY = r"captioned, .*, ([\d.]+) images/s over"
 def read(name): return open(f"{work}/{name}").read()
 def med(name, pattern, t):
     return statistics.median(float(re.search(pattern, read(f"{name}.{t}.{r}")).group(1)) for r in range(1, rounds + 1))
@@ -65,48 +71,43 @@ def medcol(name, col, t):
     return statistics.median(float(read(f"{name}.{t}.{r}").split()[col]) for r in range(1, rounds + 1))
 print(f"attend vs the PyTorch mirror with its encoder in ONNX Runtime, {read('date').strip()}, "
       f"medians of {rounds} alternating rounds")
-rows = []
-for t in threads:
-    a = lambda p: med("attend", p, t)
-    o = lambda p: med("peer", p, t)
-    enc1, penc1 = a(r"encoder, 1 image\s+([\d.]+) ms"), o(r"encoder ([\d.]+) ms \(batch 1\)")
-    enc32, penc32 = a(r"encoder, batch 32\s+([\d.]+) ms/image"), o(r"([\d.]+) ms/img \(batch 32\)")
-    lat, plat = a(r"caption latency, beam 3\s+([\d.]+) ms"), o(r"beam3 latency ([\d.]+) ms")
-    greedy, pgreedy = a(r"greedy batch 32\s+([\d.]+) images/s"), o(r"greedy batch32 ([\d.]+) img/s")
-    load = a(r"model load\s+([\d.]+) ms")
-    b1 = med("batch1", SUMMARY, t); b3 = med("batch3", SUMMARY, t)
-    cap_s, cap_kb = medcol("caption", 0, t), medcol("caption", 1, t)
-    imp_s, imp_kb = medcol("import", 0, t), medcol("import", 1, t)
-    rows += [
-        (t, "encoder, batch 1 (ms)", enc1, penc1, f"{penc1 / enc1:.2f}x faster"),
-        (t, "encoder, batch 32 (ms an image)", enc32, penc32, f"{penc32 / enc32:.2f}x faster"),
-        (t, "caption latency, beam 3, in process (ms)", lat, plat, f"{plat / lat:.2f}x lower"),
-        (t, "greedy batch 32, in process (images/s)", greedy, pgreedy, f"{greedy / pgreedy:.2f}x"),
-        (t, "attend batch, 1,000 test photos decoded, beam 1 (images/s) vs mirror greedy batch 32", b1, pgreedy, f"{b1 / pgreedy:.2f}x"),
-        (t, "attend batch, 1,000 test photos decoded, beam 3 (images/s) vs mirror greedy batch 32", b3, pgreedy, f"{b3 / pgreedy:.2f}x"),
-        (t, "whole process: attend caption photo (s) vs import torch + the mirror's beam-3 latency", cap_s,
-         imp_s + plat / 1e3, f"{(imp_s + plat / 1e3) / cap_s:.2f}x faster"),
-        (t, "peak RSS: attend caption photo vs python -c 'import torch' (MB)", cap_kb / 1024, imp_kb / 1024,
-         f"{imp_kb / cap_kb:.2f}x less"),
-        (t, "model load, in process (ms)", load, float("nan"), ""),
-    ]
 print("| threads | figure | attend | mirror (ONNX Runtime encoder) | ratio |")
 print("| --- | --- | ---: | ---: | --- |")
-for t, name, x, y, ratio in rows:
-    fy = "" if y != y else f"{y:.1f}"
-    print(f"| {t} | {name} | {x:.1f} | {fy} | {ratio} |")
-if len(threads) > 1:
-    print()
-    print("scaling from 1 to 2 threads (attend; mirror):")
-    def scale(name, pattern, inverse):
+for t in threads:
+    enc1, penc1 = med("attend", ENC1, t), med("peer", PENC1, t)
+    enc32, penc32 = med("attend", ENC32, t), med("peer", PENC32, t)
+    lat, plat = med("attend", LAT, t), med("peer", PLAT, t)
+    greedy, pgreedy = med("attend", GREEDY, t), med("peer", PGREEDY, t)
+    b1, b3 = med("batch1", SUMMARY, t), med("batch3", SUMMARY, t)
+    cap_s, cap_kb = medcol("caption", 0, t), medcol("caption", 1, t)
+    imp_s, imp_kb = medcol("import", 0, t), medcol("import", 1, t)
+    whole = imp_s + plat / 1e3
+    rows = [
+        ("encoder, batch 1 (ms)", f"{enc1:.1f}", f"{penc1:.1f}", f"{penc1 / enc1:.2f}x faster"),
+        ("encoder, batch 32 (ms an image)", f"{enc32:.1f}", f"{penc32:.1f}", f"{penc32 / enc32:.2f}x faster"),
+        ("caption latency, one photo, beam 3, in process (ms)", f"{lat:.1f}", f"{plat:.1f}", f"{plat / lat:.2f}x lower"),
+        ("greedy batch 32, in process (images/s)", f"{greedy:.1f}", f"{pgreedy:.1f}", f"{greedy / pgreedy:.2f}x"),
+        ("attend batch, 1,000 test photos, files decoded, beam 1 (images/s); mirror: greedy batch 32, no decoding",
+         f"{b1:.1f}", f"{pgreedy:.1f}", f"{b1 / pgreedy:.2f}x"),
+        ("attend batch, the same, beam 3 (images/s); mirror: greedy batch 32", f"{b3:.1f}", f"{pgreedy:.1f}",
+         f"{b3 / pgreedy:.2f}x"),
+        ("whole process, one photo (s): attend caption; mirror: python -c 'import torch' + its beam-3 latency",
+         f"{cap_s:.2f}", f"{whole:.2f}", f"{whole / cap_s:.2f}x faster"),
+        ("peak RSS (MB): attend caption; python -c 'import torch'", f"{cap_kb / 1024:.0f}", f"{imp_kb / 1024:.0f}",
+         f"{imp_kb / cap_kb:.2f}x less"),
+        ("model load in process (ms): read, f16 to f32, batch norm folded", f"{med('attend', LOAD, t):.0f}", "", ""),
+    ]
+    for name, x, y, ratio in rows: print(f"| {t} | {name} | {x} | {y} | {ratio} |")
+if "1" in threads and "2" in threads:
+    def speedup(name, pattern, rate=False):
         one, two = med(name, pattern, "1"), med(name, pattern, "2")
-        return one / two if inverse else two / one
-    print(f"  encoder batch 1 {scale('attend', r'encoder, 1 image\s+([\d.]+) ms', True):.2f}x; "
-          f"{scale('peer', r'encoder ([\d.]+) ms \(batch 1\)', True):.2f}x")
-    print(f"  encoder batch 32 {scale('attend', r'encoder, batch 32\s+([\d.]+) ms/image', True):.2f}x; "
-          f"{scale('peer', r'([\d.]+) ms/img \(batch 32\)', True):.2f}x")
-    print(f"  beam-3 latency {scale('attend', r'caption latency, beam 3\s+([\d.]+) ms', True):.2f}x; "
-          f"{scale('peer', r'beam3 latency ([\d.]+) ms', True):.2f}x")
-    print(f"  attend batch beam 1 {scale('batch1', SUMMARY, False):.2f}x, "
-          f"beam 3 {scale('batch3', SUMMARY, False):.2f}x")
+        return two / one if rate else one / two
+    print()
+    print("| 2 threads against 1 | attend | mirror |")
+    print("| --- | ---: | ---: |")
+    print(f"| encoder, batch 1 | {speedup('attend', ENC1):.2f}x | {speedup('peer', PENC1):.2f}x |")
+    print(f"| encoder, batch 32 | {speedup('attend', ENC32):.2f}x | {speedup('peer', PENC32):.2f}x |")
+    print(f"| caption latency, beam 3 | {speedup('attend', LAT):.2f}x | {speedup('peer', PLAT):.2f}x |")
+    print(f"| greedy batch 32 | {speedup('attend', GREEDY, True):.2f}x | {speedup('peer', PGREEDY, True):.2f}x |")
+    print(f"| attend batch, beam 1 / beam 3 | {speedup('batch1', SUMMARY, True):.2f}x / {speedup('batch3', SUMMARY, True):.2f}x | |")
 PY
