@@ -44,6 +44,7 @@ for r in $(seq "$rounds"); do
         echo "round $r/$rounds, $t thread(s)" >&2
         run_attend bench --model "$model" --threads "$t" --repeats 7 --batch 32 > "$work/attend.$t.$r"
         "$torch" "$peer" "$t" --ort --size 224 --tap head --proj 512 --vocab "$vocab" 2>/dev/null | tail -1 > "$work/peer.$t.$r"
+        run_attend bench --train --config default --threads "$t" --batch 32 --repeats 5 > "$work/train.$t.$r"
         for beam in 1 3; do
             run_attend batch "$work/test" --threads "$t" --beam "$beam" --out "$work/batch.jsonl" --overwrite 2> "$work/batch$beam.$t.$r.log"
         done
@@ -62,6 +63,7 @@ ENC1, PENC1 = r"encoder, 1 image\s+([\d.]+) ms", r"encoder ([\d.]+) ms \(batch 1
 ENC32, PENC32 = r"encoder, batch 32\s+([\d.]+) ms/image", r"([\d.]+) ms/img \(batch 32\)"
 LAT, PLAT = r"caption latency, beam 3\s+([\d.]+) ms", r"beam3 latency ([\d.]+) ms"
 GREEDY, PGREEDY = r"greedy batch 32\s+([\d.]+) images/s", r"greedy batch32 ([\d.]+) img/s"
+TRAIN, PTRAIN = r"training step\s+([\d.]+) images/s", r"decoder training on cached grids ([\d.]+) img/s"
 LOAD = r"model load\s+([\d.]+) ms"
 SUMMARY = r"captioned, .*, ([\d.]+) images/s over"
 def read(name): return open(f"{work}/{name}").read()
@@ -95,6 +97,8 @@ for t in threads:
          f"{cap_s:.2f}", f"{whole:.2f}", f"{whole / cap_s:.2f}x faster"),
         ("peak RSS (MB): attend caption; python -c 'import torch'", f"{cap_kb / 1024:.0f}", f"{imp_kb / 1024:.0f}",
          f"{imp_kb / cap_kb:.2f}x less"),
+        ("decoder training on cached grids, 32 photos x 5 captions a step (images/s)", f"{med('train', TRAIN, t):.1f}",
+         f"{med('peer', PTRAIN, t):.1f}", f"{med('train', TRAIN, t) / med('peer', PTRAIN, t):.2f}x"),
         ("model load in process (ms): read, f16 to f32, batch norm folded", f"{med('attend', LOAD, t):.0f}", "", ""),
     ]
     for name, x, y, ratio in rows: print(f"| {t} | {name} | {x} | {y} | {ratio} |")
