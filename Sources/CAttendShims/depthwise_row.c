@@ -47,6 +47,40 @@ static void row_avx2(float *output, const float *input, const float *weight, con
         long first_x = max_l(0, left - ox * stride), last_x = min_l(kernel, width + left - ox * stride);
         long x0 = ox * stride - left;
         float *out = output + ox * channels;
+        // Four neighbouring outputs whose taps all fall inside the row: each weight vector loaded once serves
+        // four multiply-adds (the loads, not the arithmetic, bound this loop). Same order of operations per value.
+        if (ox + 4 <= out_width && x0 >= 0 && (ox + 3) * stride - left + kernel <= width) {
+            long c4 = 0;
+            for (; c4 + 16 <= channels; c4 += 16) {
+                __m256 a[4], b[4];
+                for (int j = 0; j < 4; j++) { a[j] = _mm256_loadu_ps(bias + c4); b[j] = _mm256_loadu_ps(bias + c4 + 8); }
+                for (long ky = first_y; ky < last_y; ky++) {
+                    const float *x = input + ((y0 + ky) * width + x0) * channels + c4;
+                    const float *w = weight + ky * kernel * channels + c4;
+                    for (long kx = 0; kx < kernel; kx++) {
+                        __m256 w0 = _mm256_loadu_ps(w + kx * channels), w1 = _mm256_loadu_ps(w + kx * channels + 8);
+                        for (int j = 0; j < 4; j++) {
+                            const float *xp = x + (j * stride + kx) * channels;
+                            a[j] = _mm256_add_ps(a[j], _mm256_mul_ps(w0, _mm256_loadu_ps(xp)));
+                            b[j] = _mm256_add_ps(b[j], _mm256_mul_ps(w1, _mm256_loadu_ps(xp + 8)));
+                        }
+                    }
+                }
+                for (int j = 0; j < 4; j++) {
+                    if (relu6) {
+                        a[j] = _mm256_min_ps(_mm256_max_ps(a[j], zero), six);
+                        b[j] = _mm256_min_ps(_mm256_max_ps(b[j], zero), six);
+                    }
+                    _mm256_storeu_ps(out + j * channels + c4, a[j]);
+                    _mm256_storeu_ps(out + j * channels + c4 + 8, b[j]);
+                }
+            }
+            for (int j = 0; j < 4; j++)   // channels past the last 16
+                position_scalar(out + j * channels, input, weight, bias, relu6, width, channels, kernel, first_y,
+                                last_y, 0, kernel, y0, x0 + j * stride, c4);
+            ox += 3;
+            continue;
+        }
         long c = 0;
         for (; c + 32 <= channels; c += 32) {
             __m256 s0 = _mm256_loadu_ps(bias + c), s1 = _mm256_loadu_ps(bias + c + 8);

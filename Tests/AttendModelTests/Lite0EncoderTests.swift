@@ -129,3 +129,21 @@ final class Lite0EncoderTests: XCTestCase {
         }
     }
 }
+
+/// Loading converts every stored f16 with `floatFromHalfBits`: it must be the exact conversion, for all 65,536.
+final class HalfConversionTests: XCTestCase {
+    func testEveryHalfConvertsAsFloat16Does() {
+        var mismatches = 0
+        for bits in 0...UInt16.max {
+            let expected = Float(Float16(bitPattern: bits)), actual = floatFromHalfBits(bits)
+            if expected.isNaN {
+                if !actual.isNaN || actual.sign != expected.sign { mismatches += 1 }
+            } else if actual.bitPattern != expected.bitPattern {
+                mismatches += 1
+            }
+        }
+        XCTAssertEqual(mismatches, 0)
+        XCTAssertEqual(floatFromHalfBits(0x0001), 0x1p-24)          // the smallest subnormal
+        XCTAssertEqual(floatFromHalfBits(0xFC00), -.infinity)
+    }
+}
