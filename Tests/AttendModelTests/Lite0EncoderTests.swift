@@ -40,11 +40,13 @@ final class Lite0EncoderTests: XCTestCase {
         return output
     }
 
-    /// Channel counts that take every path of the row kernel: 32-wide blocks, 8-wide blocks, single channels.
+    /// Shapes that take every path of the row kernel: four outputs at a time in the interior (16 channels at a
+    /// time, then single ones), and at the edges 32-wide blocks, 8-wide blocks, single channels.
     func testDepthwiseRowsEqualThePlainLoopExactly() {
         var checked = 0, clamped = 0
         for (i, (C, k, stride, height, width)) in [(45, 3, 1, 7, 6), (45, 5, 2, 9, 8), (77, 5, 1, 6, 7), (8, 3, 2, 5, 5),
-                                                   (3, 3, 1, 4, 4), (96, 3, 2, 10, 10)].enumerated() {
+                                                   (3, 3, 1, 4, 4), (96, 3, 2, 10, 10),
+                                                   (40, 5, 1, 12, 13), (24, 5, 2, 15, 16)].enumerated() {
             let seed = UInt64(10 * i + 1)
             let batch = 2
             let input = values(batch * height * width * C, scale: 3, seed: seed)      // (B, H, W, C)
