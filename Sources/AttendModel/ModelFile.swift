@@ -220,18 +220,21 @@ public enum ModelFile {
     }
 }
 
-/// The f32 of an f16's bits, exactly `Float(Float16(bitPattern: bits))`, in integer and one multiply, which the
-/// compiler vectorises. (Built for baseline x86-64, without F16C, `Float(Float16)` is a library call per value:
-/// it was most of the default model's load time.) The half's exponent and mantissa, shifted into an f32's,
-/// read as a value 2¹¹² too small — for subnormal halves too — and the multiply by 2¹¹² is exact; infinities
-/// and NaNs keep an all-ones exponent.
+/// The f32 of an f16's bits, exactly `Float(Float16(bitPattern: bits))`, in integer operations and exact
+/// multiplies by powers of two, which the compiler vectorises. (Built for baseline x86-64, without F16C,
+/// `Float(Float16)` is a library call per value: it was most of the default model's load time.) A normal half's
+/// exponent and mantissa, shifted into an f32's, read as a value 2¹¹² too small; a subnormal half is its mantissa
+/// times 2⁻²⁴. Neither product has a subnormal operand, so the result holds where the CPU flushes subnormals
+/// (denormals-are-zero); infinities and NaNs keep an all-ones exponent.
 @inline(__always)
 func floatFromHalfBits(_ bits: UInt16) -> Float {
     let h = UInt32(bits)
     let magnitude = (h & 0x7FFF) << 13
-    let finite = Float(bitPattern: magnitude) * Float(bitPattern: 0x7780_0000)           // × 2¹¹²
+    let normal = Float(bitPattern: magnitude) * Float(bitPattern: 0x7780_0000)           // × 2¹¹²
+    let subnormal = Float(h & 0x03FF) * Float(bitPattern: 0x3380_0000)                   // × 2⁻²⁴
     let special = Float(bitPattern: magnitude | 0x7F80_0000)                              // inf, NaN (payload kept)
-    let value = (h & 0x7C00) == 0x7C00 ? special : finite
+    let exponent = h & 0x7C00
+    let value = exponent == 0x7C00 ? special : (exponent == 0 ? subnormal : normal)
     return Float(bitPattern: value.bitPattern | (h & 0x8000) << 16)
 }
 
