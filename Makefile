@@ -8,7 +8,7 @@ DEMO_SHEET ?= samples/chelsea.png
 # A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
 PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
-.PHONY: all deps build demo test install bench clean
+.PHONY: all deps build demo test install bench bench-image clean
 
 all: build
 
@@ -36,8 +36,18 @@ demo: build
 test: build
 	ATTEND_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
 
-# Decode-to-224×224 of a generated 4000×3000 JPEG: DCT-scaled vs full decode, and Pillow on the same file.
+# The default model against its PyTorch mirror with the encoder in ONNX Runtime, alternating, every ratio
+# (the README's speed table). Needs the peer venv at TORCH_PYTHON (the script says how to make it) and Flickr8k
+# at FLICKR8K; not part of `make test`. BENCH_ROUNDS rounds, at BENCH_THREADS threads each.
+TORCH_PYTHON ?= ../torch-peer/bin/python
+FLICKR8K ?= ../shared/data/flickr8k
+BENCH_ROUNDS ?= 3
+BENCH_THREADS ?= 2 1
 bench: build
+	ATTEND_BIN=$(RELEASE_BIN) TORCH_PYTHON=$(TORCH_PYTHON) FLICKR8K=$(FLICKR8K) scripts/bench_lite0.sh $(BENCH_ROUNDS) $(BENCH_THREADS)
+
+# Decode-to-224×224 of a generated 4000×3000 JPEG: DCT-scaled vs full decode, and Pillow on the same file.
+bench-image: build
 	$(RELEASE_BIN) bench-image --jpeg /tmp/attend-bench-image.jpg --out /tmp/attend-bench-224.png
 	@if [ -x "$(PILLOW_PYTHON)" ]; then \
 	    $(PILLOW_PYTHON) scripts/bench_image_pillow.py /tmp/attend-bench-image.jpg --compare /tmp/attend-bench-224.png; \

@@ -53,6 +53,27 @@ public func addBiasRows(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Fl
     }
 }
 
+/// y (rows, columns) += bias (columns), then y = min(max(y, 0), 6) when `relu6`: the bias and activation after a
+/// folded convolution's sgemm, in one pass over y (split over the workers by rows).
+public func addBiasRows(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int,
+                        relu6: Bool) {
+    parallelFor(rows, minimumPerWorker: max(1, (1 << 15) / max(columns, 1))) { range in
+        for r in range {
+            let row = y + r * columns
+            if relu6 {
+                for j in 0..<columns { row[j] = Swift.min(Swift.max(row[j] + bias[j], 0), 6) }
+            } else {
+                for j in 0..<columns { row[j] += bias[j] }
+            }
+        }
+    }
+}
+
+/// y (count) += x (count).
+public func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { y[i] += x[i] }
+}
+
 // MARK: - Vectorised exp and tanh
 //
 // The attention step evaluates tanh on L·A values per row and step (50,000 for the default model), where

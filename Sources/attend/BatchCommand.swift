@@ -63,7 +63,7 @@ struct BatchCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Batches captioned at the same time (default: --threads), each on its own thread with --threads / lanes threads for its matrix products.",
-        discussion: "One single-threaded product per core keeps both cores busy through the beam search's serial parts, and does not stall when another process takes a core; each lane holds one batch's buffers (≈ 230 MB at --batch 16 with the default model).",
+        discussion: "One single-threaded product per core keeps both cores busy through the beam search's serial parts, and does not stall when another process takes a core; each lane holds one batch's buffers (with the default model the whole run peaks at ≈ 215 MB at --batch 16 and 2 lanes, whatever the number of images).",
         valueName: "n"))
     var lanes: Int?
 

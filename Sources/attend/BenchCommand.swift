@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images in the batched encoder and greedy measurement (and in a training step).")
     var batch: Int = 32
 
+    @Flag(help: "Time each stage of the EfficientNet-Lite0 encoder on one picture (its FLOPs, bytes moved, and share of this machine's sgemm rate or memory bandwidth) instead.")
+    var layers = false
+
     @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirrors' train_speed (scratch) and train_speed_cached (a frozen pretrained encoder: on cached grids).")
     var train = false
 
@@ -40,13 +43,17 @@ struct BenchCommand: ParsableCommand {
         BLAS.setThreadCount(threads)
         if train { return benchTraining() }
         let captioner: Captioner
+        var loadTime: Double? = nil
         if let model {
+            let start = DispatchTime.now().uptimeNanoseconds
             captioner = Captioner(model: try ModelFile.read(path: model))
+            loadTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } else {
             let words = Vocabulary.specialTokens + (0..<2996).map { "w\($0)" }
             captioner = Captioner(model: Model.random(config: benchConfig(), vocabulary: Vocabulary(words: words),
                                                       seed: 1))
         }
+        if layers { return try benchLayers(captioner) }
         let config = captioner.config
         let side = config.imageSize
         var generator = SeededGenerator(seed: 5)
@@ -74,6 +81,9 @@ struct BenchCommand: ParsableCommand {
         let batchEncoderRate = Double(config.encoderFLOPs * batch) / batchEncoderTime / 1e9
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), median of \(repeats)")
         print(String(format: "sgemm 512×512×512          %7.1f GFLOP/s", sgemm))
+        if let loadTime {
+            print(String(format: "model load                 %7.2f ms (read, f16 → f32, batch norm folded)", loadTime * 1e3))
+        }
         print(String(format: "encoder, 1 image           %7.2f ms  %6.1f GFLOP/s  (%.0f%% of sgemm)",
                      encoderTime * 1e3, encoderRate, 100 * encoderRate / sgemm))
         print(String(format: "encoder, batch %-3d         %7.2f ms/image  %6.1f GFLOP/s  (%.0f%% of sgemm)",
@@ -95,10 +105,83 @@ struct BenchCommand: ParsableCommand {
         return times.sorted()[times.count / 2]
     }
 
+    /// The `--layers` table: every stage of the Lite0 encoder on one picture against this machine's limits.
+    func benchLayers(_ captioner: Captioner) throws {
+        guard let encoder = captioner.encoder as? Lite0Encoder else {
+            throw ValidationError("--layers times the EfficientNet-Lite0 encoder; this model's encoder is another")
+        }
+        let side = captioner.config.imageSize
+        var generator = SeededGenerator(seed: 5)
+        let image = (0..<(3 * side * side)).map { _ in generator.nextNormal() }
+        let sgemm = Self.sgemmRate(n: 512, repeats: repeats)
+        let cacheTriad = MemoryBandwidth.triad(floatsPerArray: 1 << 20, repeats: repeats)      // 3 × 4 MB: in L3
+        let memoryTriad = MemoryBandwidth.triad(floatsPerArray: 1 << 24, repeats: 3)           // 3 × 64 MB: DRAM
+        let memoryCopy = MemoryBandwidth.copy(floatsPerArray: 1 << 24, repeats: 3)
+        let times = image.withUnsafeBufferPointer { encoder.stageTimes(image: $0.baseAddress!, repeats: repeats) }
+        print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), median of \(repeats), one picture at \(side)")
+        print(String(format: "sgemm 512×512×512 %.1f GFLOP/s; triad 3×4 MB (cache) %.1f GB/s, 3×64 MB (memory) %.1f GB/s; copy 2×64 MB %.1f GB/s",
+                     sgemm, cacheTriad, memoryTriad, memoryCopy))
+        print("| stage | ms | MFLOP | MB moved | GFLOP/s | GB/s | % of limit |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        var total = 0.0, pointwiseTime = 0.0, depthwiseTime = 0.0, flops = 0, bytes = 0
+        for (stage, time) in zip(encoder.stages, times) {
+            let rate = Double(stage.flops) / time / 1e9, bandwidth = Double(stage.bytes) / time / 1e9
+            // Pointwise: share of the sgemm rate; depthwise: share of the in-cache triad bandwidth (a picture's
+            // activations, ≤ 4.8 MB, stay in L3).
+            let share = stage.isDepthwise ? bandwidth / cacheTriad : rate / sgemm
+            print(String(format: "| %@ | %.3f | %.1f | %.2f | %.1f | %.1f | %.0f%% %@ |", stage.name, time * 1e3,
+                         Double(stage.flops) / 1e6, Double(stage.bytes) / 1e6, rate, bandwidth, 100 * share,
+                         stage.isDepthwise ? "bw" : "sgemm"))
+            total += time
+            flops += stage.flops
+            bytes += stage.bytes
+            if stage.isDepthwise { depthwiseTime += time } else { pointwiseTime += time }
+        }
+        print(String(format: "| **all** | %.3f | %.1f | %.2f | %.1f | %.1f | |", total * 1e3, Double(flops) / 1e6,
+                     Double(bytes) / 1e6, Double(flops) / total / 1e9, Double(bytes) / total / 1e9))
+        print(String(format: "pointwise and stem %.2f ms (%.0f%%), depthwise %.2f ms (%.0f%%)", pointwiseTime * 1e3,
+                     100 * pointwiseTime / total, depthwiseTime * 1e3, 100 * depthwiseTime / total))
+    }
+
     static func sgemmRate(n: Int, repeats: Int) -> Double {
         let a = [Float](repeating: 0.5, count: n * n), b = a
         var c = [Float](repeating: 0, count: n * n)
         let time = median(repeats) { gemm(m: n, n: n, k: n, a: a, b: b, c: &c) }
         return 2 * Double(n * n * n) / time / 1e9
+    }
+}
+
+// MARK: - Memory bandwidth (STREAM's copy and triad)
+
+enum MemoryBandwidth {
+    /// a = b + 3 c over arrays of `floatsPerArray`, split over the workers: bytes read and written (12 a float,
+    /// counted as STREAM counts them) per second, in GB/s.
+    static func triad(floatsPerArray n: Int, repeats: Int) -> Double {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: n), b = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        b.initialize(repeating: 1, count: n)
+        c.initialize(repeating: 2, count: n)
+        a.initialize(repeating: 0, count: n)
+        let time = BenchCommand.median(repeats) {
+            parallelFor(n, minimumPerWorker: 1 << 14) { range in
+                for i in range { a[i] = b[i] + 3 * c[i] }
+            }
+        }
+        return 12 * Double(n) / time / 1e9
+    }
+
+    /// a = b: 8 bytes a float.
+    static func copy(floatsPerArray n: Int, repeats: Int) -> Double {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: n), b = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { a.deallocate(); b.deallocate() }
+        b.initialize(repeating: 1, count: n)
+        a.initialize(repeating: 0, count: n)
+        let time = BenchCommand.median(repeats) {
+            parallelFor(n, minimumPerWorker: 1 << 14) { range in
+                (a + range.lowerBound).update(from: b + range.lowerBound, count: range.count)
+            }
+        }
+        return 8 * Double(n) / time / 1e9
     }
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "cpu_features.h"
 #include "heap_reuse.h"
+#include "depthwise_row.h"
 
 /// CRC-32 (IEEE 802.3, as zlib.crc32) of `length` bytes, continuing from `crc` (0 to start).
 uint32_t attend_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
