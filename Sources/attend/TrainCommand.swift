@@ -298,13 +298,23 @@ struct TrainCommand: ParsableCommand {
             dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
         }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
-        trainer.metadata = model.metadata.merging(["command": CommandLine.arguments.joined(separator: " "),
-                                                   "data": "Flickr8k train split"]) { _, new in new }
+        trainer.metadata = try runMetadata(startingFrom: model.metadata)
         let stop = try trainer.run()
         let seconds = trainer.graph.seconds.merging(trainer.fineTuner?.seconds ?? [:]) { $0 + $1 }
         warn("time per phase: " + seconds.sorted { $0.key < $1.key }
             .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
         warn("stopped: \(stop.rawValue) after \(trainer.progress.step) steps; checkpoint \(trainer.checkpointPath ?? "-")")
+    }
+
+    /// This run's metadata: its command, and from the model it starts from the credit of the encoder's weights and
+    /// the commands of the stages before it (oldest first), so a shipped model names its whole recipe.
+    func runMetadata(startingFrom previous: [String: String]) throws -> [String: String] {
+        var metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
+        if let credit = previous["encoder_weights"] { metadata["encoder_weights"] = credit }
+        if startFrom != nil, let command = previous["command"] {
+            metadata["previous_commands"] = (previous["previous_commands"].map { $0 + " ; " } ?? "") + command
+        }
+        return metadata
     }
 
     /// The --start-from model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
