@@ -102,3 +102,15 @@ func checkGraphGradients(_ graph: TrainingGraph, batch: TrainingBatch, coordinat
     }
     return analytic
 }
+
+/// A small EfficientNet-Lite0 captioner for gradient tests: `imageSize` pixels, grid `tap` projected to 4, E = 5,
+/// H = 6, A = 4, eight words, every tensor random (batch norms too).
+func smallLite0Captioner(imageSize: Int, tap: Lite0Tap, seed: UInt64) -> Model {
+    var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: imageSize, tap: tap)),
+                             projectionSize: 4)
+    config.embeddingSize = 5
+    config.hiddenSize = 6
+    config.attentionSize = 4
+    let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
+    return Model.random(config: config, vocabulary: vocabulary, seed: seed, randomizeAll: true)
+}

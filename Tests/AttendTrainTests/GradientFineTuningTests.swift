@@ -31,15 +31,8 @@ final class GradientFineTuningTests: XCTestCase {
         checkGradient("shift", values: &shift, analytic: dShift, tolerance: tolerance) { loss(weight, scale, $0) }
     }
 
-    /// A small Lite0 captioner: `imageSize` pixels, all tensors random (batch norms too).
     func model(imageSize: Int, tap: Lite0Tap, seed: UInt64) -> Model {
-        var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: imageSize, tap: tap)),
-                                 projectionSize: 4)
-        config.embeddingSize = 5
-        config.hiddenSize = 6
-        config.attentionSize = 4
-        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
-        return Model.random(config: config, vocabulary: vocabulary, seed: seed, randomizeAll: true)
+        smallLite0Captioner(imageSize: imageSize, tap: tap, seed: seed)
     }
 
     /// (3, B, S, S) channel-major pictures → (B, 3, S, S), what the inference encoder reads.

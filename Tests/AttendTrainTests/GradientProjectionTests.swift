@@ -57,13 +57,8 @@ final class GradientProjectionTests: XCTestCase {
     }
 
     func testDecoderOnCachedGridsOfAFrozenEncoder() {
-        var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: 32, tap: .block10)),
-                                 projectionSize: 4)   // 32 px: a 2×2 grid of 112 channels
-        config.embeddingSize = 5
-        config.hiddenSize = 6
-        config.attentionSize = 4
-        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
-        let model = Model.random(config: config, vocabulary: vocabulary, seed: 4, randomizeAll: true)
+        let model = smallLite0Captioner(imageSize: 32, tap: .block10, seed: 4)   // 32 px: a 2×2 grid of 112 channels
+        let config = model.config
         let (L, C) = (config.locations, config.gridChannels)
         let batch = TrainingBatch(input: .grids(randomValues(2 * L * C, scale: 3, seed: 31)), imageCount: 2,
                                   captions: [[1, 4, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 2], [1, 7, 5, 2]])

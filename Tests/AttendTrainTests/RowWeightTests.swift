@@ -6,15 +6,8 @@ import XCTest
 /// Caption rows weighted in the cross-entropy (self-critical training's advantages, some negative): the loss is
 /// Σ_r w_r · CE_r / tokens, and the gradients of every tensor are that loss's, by central differences.
 final class RowWeightTests: XCTestCase {
-    func model() -> Model {
-        var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: 32, tap: .block10)),
-                                 projectionSize: 4)   // 32 px: a 2×2 grid of 112 channels
-        config.embeddingSize = 5
-        config.hiddenSize = 6
-        config.attentionSize = 4
-        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
-        return Model.random(config: config, vocabulary: vocabulary, seed: 4, randomizeAll: true)
-    }
+    /// 32 px: a 2×2 grid of block 10's 112 channels.
+    func model() -> Model { smallLite0Captioner(imageSize: 32, tap: .block10, seed: 4) }
 
     let captions = [[1, 4, 2], [1, 7, 5, 6, 4, 2], [1, 4, 5, 7, 2], [1, 7, 5, 2]]
 
