@@ -46,18 +46,9 @@ final class TrainedConvolution {
 
     /// Folds the batch norm into the convolution from the current parameters (P), and clears the gradients.
     func fold(parameters: UnsafePointer<Float>) {
-        var weight = Array(UnsafeBufferPointer(start: parameters + layout.convWeight.offset, count: outChannels * fanIn))
-        foldedBias = weight.withUnsafeMutableBufferPointer { w in
-            foldBatchNorm(weight: w.baseAddress!, outChannels: outChannels, fanIn: fanIn,
-                          scale: parameters + layout.bnScale.offset, shift: parameters + layout.bnShift.offset,
-                          runningMean: parameters + layout.bnRunningMean.offset,
-                          runningVar: parameters + layout.bnRunningVar.offset, epsilon: Lite0Architecture.batchNormEpsilon)
-        }
-        if depthwise {
-            for c in 0..<outChannels { for t in 0..<fanIn { foldedWeight[t * outChannels + c] = weight[c * fanIn + t] } }
-        } else {
-            foldedWeight = weight
-        }
+        let folded = FoldedConvolution(layout, parameters: parameters, depthwise: depthwise)
+        foldedWeight = folded.weight
+        foldedBias = folded.bias
         for i in foldedWeightGradient.indices { foldedWeightGradient[i] = 0 }
         for i in foldedBiasGradient.indices { foldedBiasGradient[i] = 0 }
     }

@@ -9,22 +9,29 @@ import Foundation
 // the (B, L, C) grid the decoder reads: no transpose at the end.
 
 /// One folded convolution.
-struct FoldedConvolution {
+public struct FoldedConvolution {
     /// (Cout, Cin·k·k) for a full or 1×1 convolution; (k, k, C) tap-major for a depthwise one.
-    let weight: [Float]
+    public let weight: [Float]
     /// (Cout)
-    let bias: [Float]
+    public let bias: [Float]
 
     /// Folds `layout`'s batch norm into its convolution. `depthwise` also transposes (C, 1, k, k) to (k, k, C).
     init(_ layout: ConvBatchNormLayout, model: Model, depthwise: Bool = false) {
+        self = model.parameters.withUnsafeBufferPointer {
+            FoldedConvolution(layout, parameters: $0.baseAddress!, depthwise: depthwise)
+        }
+    }
+
+    /// The same from a parameter buffer (P) in layout order: fine-tuning folds the current weights every step.
+    public init(_ layout: ConvBatchNormLayout, parameters: UnsafePointer<Float>, depthwise: Bool = false) {
         let shape = layout.convWeight.shape
         let outChannels = shape[0], fanIn = shape.dropFirst().reduce(1, *)
-        var weight = model.values(of: layout.convWeight)
+        var weight = Array(UnsafeBufferPointer(start: parameters + layout.convWeight.offset, count: layout.convWeight.count))
         let bias = weight.withUnsafeMutableBufferPointer { w in
             foldBatchNorm(weight: w.baseAddress!, outChannels: outChannels, fanIn: fanIn,
-                          scale: model.values(of: layout.bnScale), shift: model.values(of: layout.bnShift),
-                          runningMean: model.values(of: layout.bnRunningMean),
-                          runningVar: model.values(of: layout.bnRunningVar), epsilon: Lite0Architecture.batchNormEpsilon)
+                          scale: parameters + layout.bnScale.offset, shift: parameters + layout.bnShift.offset,
+                          runningMean: parameters + layout.bnRunningMean.offset,
+                          runningVar: parameters + layout.bnRunningVar.offset, epsilon: Lite0Architecture.batchNormEpsilon)
         }
         if depthwise {
             let taps = fanIn
