@@ -12,11 +12,8 @@ public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
     precondition(!models.isEmpty && models.count == paths.count, "one path per model, at least one model")
     let first = models[0]
     for (model, path) in zip(models, paths).dropFirst() {
-        guard model.vocabulary == first.vocabulary else {
-            throw CheckpointError.mismatch(path: path, reason: "its vocabulary differs from \(paths[0])'s")
-        }
-        guard model.config == first.config else {
-            throw CheckpointError.mismatch(path: path, reason: "its configuration differs from \(paths[0])'s")
+        if let reason = mismatch(of: model, with: first, vocabularyOf: "\(paths[0])'s", configurationOf: "\(paths[0])'s") {
+            throw CheckpointError.mismatch(path: path, reason: reason)
         }
     }
     var sum = [Double](repeating: 0, count: first.parameters.count)   // (P)

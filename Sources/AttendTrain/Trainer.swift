@@ -135,12 +135,9 @@ public final class Trainer {
         })
         if let resume {
             let saved = try ModelFile.read(path: resume)
-            guard saved.vocabulary == model.vocabulary else {
-                throw CheckpointError.mismatch(path: resume, reason: "its vocabulary differs from the one built from this training data")
-            }
-            guard saved.config == model.config else {
-                throw CheckpointError.mismatch(path: resume, reason: "its configuration differs from this run's: "
-                    + "\(describe(saved.config)) vs \(describe(model.config))")
+            if let reason = mismatch(of: saved, with: model, vocabularyOf: "the one built from this training data",
+                                     configurationOf: "this run's") {
+                throw CheckpointError.mismatch(path: resume, reason: reason)
             }
             model = saved
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)

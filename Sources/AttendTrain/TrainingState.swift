@@ -45,6 +45,17 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     }
 }
 
+/// Why `model` cannot stand in for `reference` (another vocabulary or configuration), or nil: a checkpoint resumed,
+/// averaged or started from must fit the run. `vocabularyOf` and `configurationOf` name the reference's in the
+/// message ("m1's", "this run's").
+public func mismatch(of model: Model, with reference: Model, vocabularyOf: String, configurationOf: String) -> String? {
+    if model.vocabulary != reference.vocabulary { return "its vocabulary differs from \(vocabularyOf)" }
+    if model.config != reference.config {
+        return "its configuration differs from \(configurationOf): \(describe(model.config)) vs \(describe(reference.config))"
+    }
+    return nil
+}
+
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)

@@ -320,11 +320,9 @@ struct TrainCommand: ParsableCommand {
     /// The --start-from model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
     func trainedModel(_ path: String, fitting fresh: Model) throws -> Model {
         let trained = try ModelFile.read(path: path)
-        guard trained.config == fresh.config else {
-            throw ValidationError("\(path): its configuration differs from --config \(config)'s")
-        }
-        guard trained.vocabulary == fresh.vocabulary else {
-            throw ValidationError("\(path): its vocabulary differs from the one built from this training data")
+        if let reason = mismatch(of: trained, with: fresh, vocabularyOf: "the one built from this training data",
+                                 configurationOf: "--config \(config)'s") {
+            throw ValidationError("\(path): \(reason)")
         }
         var trains = ""
         if let unfreeze, case let .efficientNetLite0(lite0) = trained.config.encoder {
