@@ -298,7 +298,7 @@ struct TrainCommand: ParsableCommand {
             dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
         }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
-        trainer.metadata = try runMetadata(startingFrom: model.metadata)
+        trainer.metadata = runMetadata(startingFrom: model.metadata)
         let stop = try trainer.run()
         let seconds = trainer.graph.seconds.merging(trainer.fineTuner?.seconds ?? [:]) { $0 + $1 }
         warn("time per phase: " + seconds.sorted { $0.key < $1.key }
@@ -308,7 +308,7 @@ struct TrainCommand: ParsableCommand {
 
     /// This run's metadata: its command, and from the model it starts from the credit of the encoder's weights and
     /// the commands of the stages before it (oldest first), so a shipped model names its whole recipe.
-    func runMetadata(startingFrom previous: [String: String]) throws -> [String: String] {
+    func runMetadata(startingFrom previous: [String: String]) -> [String: String] {
         var metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
         if let credit = previous["encoder_weights"] { metadata["encoder_weights"] = credit }
         if startFrom != nil, let command = previous["command"] {
