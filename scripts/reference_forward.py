@@ -22,7 +22,7 @@ def load_model(path):
     if raw[:8] != b"ATTENDMF":
         sys.exit(f"{path}: wrong magic")
     version, n = struct.unpack_from("<II", raw, 8)
-    assert version in (1, 2), version
+    assert version in (1, 2, 3), version
     header = json.loads(raw[16:16 + n])
     payload = (16 + n + 63) // 64 * 64
     crc = struct.unpack_from("<I", raw, len(raw) - 4)[0]

@@ -19,6 +19,8 @@ public struct CaptionJSON: Encodable, Sendable {
     public var finished: Bool
     public var grid: Int
     public var words: [Word]
+    /// What the encoder's ImageNet classifier sees, in caption words, most probable first (models with one).
+    public var labels: [ImageLabel]
 
     public init(path: String, caption: Caption, gridSize: Int) {
         self.path = path
@@ -27,6 +29,7 @@ public struct CaptionJSON: Encodable, Sendable {
         score = caption.normalizedScore
         finished = caption.finished
         grid = gridSize
+        labels = caption.labels
         words = (caption.tokens + (caption.end.map { [$0] } ?? [])).map { token in
             Word(word: token.word, logprob: token.logProbability, beta: token.beta,
                  attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) })

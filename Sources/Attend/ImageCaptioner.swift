@@ -55,6 +55,21 @@ public final class ImageCaptioner: @unchecked Sendable {
     /// Captions pictures already at the model's size, all in one batch.
     public func caption(pixels: [RGBImage], options: CaptionOptions = CaptionOptions()) -> [Caption] {
         if pixels.isEmpty { return [] }
+        return captioner.caption(images: normalized(pixels), count: pixels.count, options: options)
+    }
+
+    /// What the encoder's ImageNet classifier sees in pictures already at the model's size: the caption words whose
+    /// classes hold at least `threshold`, most probable first. Nil when the model has no classifier.
+    public func labels(pixels: [RGBImage], threshold: Float) -> [[ImageLabel]]? {
+        guard captioner.model.classifier != nil else { return nil }
+        if pixels.isEmpty { return [] }
+        let tensor = normalized(pixels)
+        let grid = tensor.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: pixels.count) }
+        return captioner.labels(grid: grid, count: pixels.count, threshold: threshold)
+    }
+
+    /// (B, 3, S, S) the pictures, normalised as the model's encoder wants.
+    private func normalized(_ pixels: [RGBImage]) -> [Float] {
         let side = input.size, plane = 3 * side * side
         var tensor = [Float](repeating: 0, count: pixels.count * plane)   // (B, 3, S, S)
         tensor.withUnsafeMutableBufferPointer { buffer in
@@ -62,7 +77,7 @@ public final class ImageCaptioner: @unchecked Sendable {
                 input.normalize(picture, into: UnsafeMutableBufferPointer(rebasing: buffer[(i * plane)..<((i + 1) * plane)]))
             }
         }
-        return captioner.caption(images: tensor, count: pixels.count, options: options)
+        return tensor
     }
 
     /// Sets the number of threads the matrix products use.

@@ -24,14 +24,17 @@ public struct CaptionOptions: Sendable, Equatable {
     /// Whether `<unk>` may be written. Off: a caption names no word as "<unk>" (the next best word stands there
     /// instead), which only a model's vocabulary test wants otherwise.
     public var allowUnknown = false
+    /// How the encoder's ImageNet classifier steers the words (models that carry one; Grounding.swift).
+    public var grounding = GroundingOptions()
 
     public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0, lengthExponent: Float = 1,
-                allowUnknown: Bool = false) {
+                allowUnknown: Bool = false, grounding: GroundingOptions = GroundingOptions()) {
         self.beamSize = beamSize
         self.maxWords = maxWords
         self.noRepeatNgram = noRepeatNgram
         self.lengthExponent = lengthExponent
         self.allowUnknown = allowUnknown
+        self.grounding = grounding
     }
 }
 
@@ -56,6 +59,8 @@ public struct Caption: Sendable, Equatable {
     public var logProbability: Float
     /// logProbability / (tokens including <end>)^α: what the winner was chosen by.
     public var normalizedScore: Float
+    /// What the encoder's classifier sees, in caption words (models with a classifier, grounding on).
+    public var labels: [ImageLabel] = []
 
     public var finished: Bool { end != nil }
     public var words: [String] { tokens.map(\.word) }
@@ -69,6 +74,7 @@ private struct Hypothesis {
     var betas: [Float] = []
     var score: Float = 0
     var row = 0          // row of this hypothesis's state in the current step's batch
+    var state = SearchState.start
 
     func normalized(_ exponent: Float) -> Float { score / pow(Float(max(ids.count, 1)), exponent) }
 
@@ -95,13 +101,72 @@ private struct Hypothesis {
     }
 }
 
-/// Captions every image of `prepared` (N images).
+// MARK: - Constraint states
+//
+// Constrained beam search (Anderson et al. 2017) keeps one beam per state of the constraints: which are met (a bit
+// each), and, for a constraint met by a phrase of several words, how far into the phrase the hypothesis's last
+// words are, so a half-written "space shuttle" does not compete with hypotheses that never started it. Without
+// constraints there is one state and the search is the plain beam search.
+
+struct SearchState: Hashable {
+    /// Bit c: constraint c is met.
+    var met: UInt8 = 0
+    /// Per constraint: the longest prefix of one of its phrases that the hypothesis ends with (0 when met).
+    var progress: [UInt8] = []
+
+    static let start = SearchState()
+
+    var metCount: Int { met.nonzeroBitCount }
+
+    /// The state after `ids` (the whole hypothesis, the new word last), from this one.
+    func after(_ ids: [Int32], required: [[[Int32]]]) -> SearchState {
+        if required.isEmpty { return self }
+        var next = SearchState(met: met, progress: [UInt8](repeating: 0, count: required.count))
+        for (c, phrases) in required.enumerated() where next.met & (1 << c) == 0 {
+            for phrase in phrases {
+                let matched = longestPrefixEnding(ids, phrase: phrase)
+                if matched == phrase.count { next.met |= 1 << c; next.progress[c] = 0; break }
+                next.progress[c] = max(next.progress[c], UInt8(matched))
+            }
+        }
+        return next
+    }
+
+    /// The words that take a hypothesis (ids) one step further into an unmet constraint.
+    func advancing(_ ids: [Int32], required: [[[Int32]]]) -> [Int32] {
+        var words: [Int32] = []
+        for (c, phrases) in required.enumerated() where met & (1 << c) == 0 {
+            for phrase in phrases {
+                let next = phrase[longestPrefixEnding(ids, phrase: phrase, proper: true)]
+                if !words.contains(next) { words.append(next) }
+            }
+        }
+        return words
+    }
+}
+
+/// The length of the longest prefix of `phrase` that `ids` ends with (a proper prefix when `proper`).
+private func longestPrefixEnding(_ ids: [Int32], phrase: [Int32], proper: Bool = false) -> Int {
+    var length = min(proper ? phrase.count - 1 : phrase.count, ids.count)
+    while length > 0 {
+        if Array(ids.suffix(length)) == Array(phrase.prefix(length)) { return length }
+        length -= 1
+    }
+    return 0
+}
+
+/// Captions every image of `prepared` (N images). `constraints` (N, or empty for none) says what each image's
+/// caption must and must not say.
 public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Prepared, images: Int,
-                       vocabulary: Vocabulary, options: CaptionOptions) -> [Caption] {
+                       vocabulary: Vocabulary, options: CaptionOptions,
+                       constraints: [DecodingConstraints] = []) -> [Caption] {
     precondition(options.beamSize >= 1, "beam size must be at least 1")
+    precondition(constraints.isEmpty || constraints.count == images, "one set of constraints per image")
+    precondition(constraints.allSatisfy { $0.required.count <= 8 }, "at most 8 constraints")
     let config = decoder.config
     let (L, H, V) = (config.locations, config.hiddenSize, config.vocabularySize)
     let K = options.beamSize
+    let rules = constraints.isEmpty ? Array(repeating: DecodingConstraints.none, count: images) : constraints
     var live: [[Hypothesis]] = (0..<images).map { [Hypothesis(row: $0)] }
     var finished: [[Hypothesis]] = Array(repeating: [], count: images)
     var hidden = prepared.hidden, cell = prepared.cell
@@ -116,72 +181,112 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
                      output: &output)
         logSoftmaxRows(&output.logits, rows: rows, columns: V)
 
-        var nextPrevious: [Int32] = [], nextSource: [Int32] = []
-        var nextHidden: [Float] = [], nextCell: [Float] = []
+        var next = NextStep()
         for image in 0..<images where !live[image].isEmpty {
-            // Best (score, hypothesis, word) candidates: 2K suffice to fill K live slots past any <end>s.
-            var candidates: [(score: Float, hypothesis: Int, word: Int32)] = []
-            output.logits.withUnsafeBufferPointer { logProbabilities in
-                for (h, hypothesis) in live[image].enumerated() {
-                    let row = logProbabilities.baseAddress! + hypothesis.row * V
-                    for word in topIndices(row, count: V, k: 2 * K + 3) {   // + <pad>, <start>, <unk>
-                        let id = Int32(word)
-                        if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
-                        if id == Int32(Vocabulary.unknown) && !options.allowUnknown { continue }
-                        if hypothesis.repeatsNgram(id, n: options.noRepeatNgram) { continue }
-                        candidates.append((hypothesis.score + row[word], h, id))
-                    }
-                }
+            let required = rules[image].required
+            let candidates = output.logits.withUnsafeBufferPointer { logProbabilities in
+                expansions(of: live[image], logProbabilities: logProbabilities.baseAddress!, vocabularySize: V,
+                           rules: rules[image], options: options)
             }
-            candidates.sort { $0.score > $1.score }
+            // Each state keeps its K best live hypotheses; the <end>s ranked above its K-th are finished.
             var survivors: [Hypothesis] = []
+            var liveCount: [SearchState: Int] = [:]
             for candidate in candidates {
-                if survivors.count == K { break }
                 let parent = live[image][candidate.hypothesis]
+                let state = required.isEmpty ? parent.state
+                                             : parent.state.after(parent.ids + [candidate.word], required: required)
+                if liveCount[state, default: 0] == K { continue }
                 var child = parent
                 child.ids.append(candidate.word)
                 child.logProbabilities.append(candidate.score - parent.score)
                 child.attention.append(Array(output.alpha[(parent.row * L)..<((parent.row + 1) * L)]))
                 child.betas.append(output.beta[parent.row])
                 child.score = candidate.score
+                child.state = state
                 if candidate.word == Int32(Vocabulary.end) {
                     finished[image].append(child)
                 } else {
-                    child.row = nextPrevious.count
-                    nextPrevious.append(candidate.word)
-                    nextSource.append(Int32(image))
-                    nextHidden.append(contentsOf: output.hidden[(parent.row * H)..<((parent.row + 1) * H)])
-                    nextCell.append(contentsOf: output.cell[(parent.row * H)..<((parent.row + 1) * H)])
+                    liveCount[state, default: 0] += 1
+                    child.row = next.previous.count
+                    next.append(word: candidate.word, image: image, parentRow: parent.row, output: output, H: H)
                     survivors.append(child)
                 }
             }
-            // An image is done once K hypotheses have ended: its live ones would only be ranked after them.
-            if finished[image].count >= K {
-                let dropped = survivors.count
-                if dropped > 0 {
-                    nextPrevious.removeLast(dropped)
-                    nextSource.removeLast(dropped)
-                    nextHidden.removeLast(dropped * H)
-                    nextCell.removeLast(dropped * H)
-                }
+            // An image is done once K hypotheses that meet every constraint have ended: its live ones would only be
+            // ranked after them.
+            let complete = finished[image].filter { $0.state.metCount == required.count }.count
+            if complete >= K {
+                next.drop(last: survivors.count, H: H)
                 survivors = []
             }
             live[image] = survivors
         }
-        previous = nextPrevious
-        sourceRow = nextSource
-        hidden = nextHidden
-        cell = nextCell
+        previous = next.previous
+        sourceRow = next.sourceRow
+        hidden = next.hidden
+        cell = next.cell
     }
 
     return (0..<images).map { image in
-        let pool = finished[image].isEmpty ? live[image] : finished[image]
+        // Of the hypotheses that meet the most constraints (a constraint the search could not meet is dropped), the
+        // finished ones if any, ranked by score / length^α.
+        let pool = finished[image] + live[image]
+        let most = pool.map(\.state.metCount).max() ?? 0
+        let meeting = pool.filter { $0.state.metCount == most }
+        let ended = meeting.filter { $0.ids.last == Int32(Vocabulary.end) }
         let α = options.lengthExponent
-        guard let best = pool.max(by: { $0.normalized(α) < $1.normalized(α) }) else {
+        guard let best = (ended.isEmpty ? meeting : ended).max(by: { $0.normalized(α) < $1.normalized(α) }) else {
             return Caption(tokens: [], end: nil, logProbability: 0, normalizedScore: 0)   // every word was banned
         }
         return best.caption(vocabulary: vocabulary, lengthExponent: α)
     }
+}
+
+/// The live rows of the next step, gathered image by image.
+private struct NextStep {
+    var previous: [Int32] = [], sourceRow: [Int32] = []
+    var hidden: [Float] = [], cell: [Float] = []
+
+    mutating func append(word: Int32, image: Int, parentRow: Int, output: InferenceDecoder.StepOutput, H: Int) {
+        previous.append(word)
+        sourceRow.append(Int32(image))
+        hidden.append(contentsOf: output.hidden[(parentRow * H)..<((parentRow + 1) * H)])
+        cell.append(contentsOf: output.cell[(parentRow * H)..<((parentRow + 1) * H)])
+    }
+
+    mutating func drop(last count: Int, H: Int) {
+        guard count > 0 else { return }
+        previous.removeLast(count)
+        sourceRow.removeLast(count)
+        hidden.removeLast(count * H)
+        cell.removeLast(count * H)
+    }
+}
+
+/// Every (score, hypothesis, word) worth keeping from one image's live hypotheses, best first: each hypothesis's
+/// 2K best words (enough to fill K slots past any <end>s) and the words that advance an unmet constraint.
+private func expansions(of live: [Hypothesis], logProbabilities: UnsafePointer<Float>, vocabularySize V: Int,
+                        rules: DecodingConstraints, options: CaptionOptions)
+    -> [(score: Float, hypothesis: Int, word: Int32)] {
+    let K = options.beamSize
+    var candidates: [(score: Float, hypothesis: Int, word: Int32)] = []
+    for (h, hypothesis) in live.enumerated() {
+        let row = logProbabilities + hypothesis.row * V
+        let banned = rules.banned.count
+        var words = topIndices(row, count: V, k: 2 * K + 3 + banned).map(Int32.init)   // + <pad>, <start>, <unk>
+        for word in hypothesis.state.advancing(hypothesis.ids, required: rules.required) where !words.contains(word) {
+            words.append(word)
+        }
+        for id in words {
+            if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
+            if id == Int32(Vocabulary.unknown) && !options.allowUnknown { continue }
+            if rules.banned.contains(id) { continue }
+            if hypothesis.repeatsNgram(id, n: options.noRepeatNgram) { continue }
+            candidates.append((hypothesis.score + row[Int(id)], h, id))
+        }
+    }
+    candidates.sort { $0.score > $1.score }
+    return candidates
 }
 
 /// Indices of the k largest entries of row (count), largest first.

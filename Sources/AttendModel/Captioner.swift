@@ -24,9 +24,31 @@ public final class Captioner: @unchecked Sendable {
         return caption(grid: grid, count: count, options: options)
     }
 
-    /// grid (B, L, C), as the encoder writes it → one caption per image.
+    /// grid (B, L, C), as the encoder writes it → one caption per image, grounded in the classifier's labels when
+    /// the model has a classifier and `options.grounding` is on.
     public func caption(grid: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
         let prepared = decoder.prepare(grid: grid, images: count)
-        return beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary, options: options)
+        guard options.grounding.enabled, let classifier = model.classifier else {
+            return beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
+                              options: options)
+        }
+        let K = classifier.classCount
+        let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
+        let rows = (0..<count).map { probabilities[($0 * K)..<(($0 + 1) * K)] }
+        let constraints = rows.map { classifier.constraints($0, vocabulary: vocabulary, options: options.grounding) }
+        var captions = beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
+                                  options: options, constraints: constraints)
+        for (i, row) in rows.enumerated() {
+            captions[i].labels = classifier.labels(row, threshold: options.grounding.reportThreshold)
+        }
+        return captions
+    }
+
+    /// grid (B, L, C) → each image's labels at least `threshold` probable; empty without a classifier.
+    public func labels(grid: [Float], count: Int, threshold: Float) -> [[ImageLabel]] {
+        guard let classifier = model.classifier else { return Array(repeating: [], count: count) }
+        let K = classifier.classCount
+        let probabilities = classifier.probabilities(grid: grid, images: count)
+        return (0..<count).map { classifier.labels(probabilities[($0 * K)..<(($0 + 1) * K)], threshold: threshold) }
     }
 }

@@ -11,8 +11,12 @@ public struct Model: Sendable {
     public var parameters: [Float]
     /// Free-form facts about how the model was made (training command, data, scores). Stored in the file.
     public var metadata: [String: String]
+    /// The encoder's ImageNet classifier over the pooled head grid, with its class table; nil when the model
+    /// has none (scratch encoders, files before format version 3).
+    public var classifier: ImageNetClassifier?
 
-    public init(config: ModelConfig, vocabulary: Vocabulary, parameters: [Float], metadata: [String: String] = [:]) {
+    public init(config: ModelConfig, vocabulary: Vocabulary, parameters: [Float], metadata: [String: String] = [:],
+                classifier: ImageNetClassifier? = nil) {
         precondition(config.vocabularySize == vocabulary.count, "configuration and vocabulary disagree on V")
         self.config = config
         self.vocabulary = vocabulary
@@ -20,6 +24,9 @@ public struct Model: Sendable {
         precondition(parameters.count == layout.count, "parameter count does not match the layout")
         self.parameters = parameters
         self.metadata = metadata
+        precondition(classifier.map { $0.channels == config.gridChannels } ?? true,
+                     "the classifier must read the grid's channels")
+        self.classifier = classifier
     }
 
     /// A freshly initialised model: uniform ±1/√fan-in weights (PyTorch's default), zero biases, batch-norm and

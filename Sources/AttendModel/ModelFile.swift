@@ -6,10 +6,12 @@ import Foundation
 // One self-describing binary file (docs/MODEL_FORMAT.md specifies it byte by byte):
 //
 //   offset 0   8 bytes   magic "ATTENDMF"
-//          8   u32 LE    format version (2; version 1 files still load)
+//          8   u32 LE    format version (3; versions 1 and 2 still load)
 //         12   u32 LE    header length N
 //         16   N bytes   header: UTF-8 JSON {config, vocabulary, tensors: [{name, dtype, shape, offset, length}],
-//                        metadata}; tensor offsets are relative to the payload start
+//                        metadata, classifier?: {classes: [{name, word?, also}]}}; tensor offsets are relative to
+//                        the payload start; a classifier's tensors are "classifier.weight" (K, C) and
+//                        "classifier.bias" (K)
 //     16 + N   zero padding to the next multiple of 64: the payload start P
 //          P   payload: each tensor's little-endian values at its offset
 //    end − 4   u32 LE    CRC-32 (zlib's) of every byte before it
@@ -30,7 +32,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case let .truncated(path, reason): return "\(path): model file is truncated: \(reason)"
         case let .wrongMagic(path): return "\(path): not an attend model file (wrong magic bytes)"
         case let .unsupportedVersion(path, version):
-            return "\(path): model format version \(version) is not supported (this build reads versions 1 and \(ModelFile.version))"
+            return "\(path): model format version \(version) is not supported (this build reads versions 1 to \(ModelFile.version))"
         case let .checksumMismatch(path, stored, computed):
             return "\(path): model file is corrupt: checksum \(hex(stored)) stored, \(hex(computed)) computed"
         case let .badHeader(path, reason): return "\(path): model file header is invalid: \(reason)"
@@ -44,9 +46,11 @@ private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, up
 
 public enum ModelFile {
     public static let magic = Array("ATTENDMF".utf8)
-    public static let version: UInt32 = 2
-    /// Versions this build reads: 1 (the scratch family only, f32 only) and 2 (encoder families, f16 tensors).
-    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    public static let version: UInt32 = 3
+    /// Versions this build reads: 1 (the scratch family only, f32 only), 2 (encoder families, f16 tensors) and 3
+    /// (an optional ImageNet classifier with its class table).
+    public static let readableVersions: ClosedRange<UInt32> = 1...3
+    static let classifierWeight = "classifier.weight", classifierBias = "classifier.bias"
     static let alignment = 64
 
     private struct Header: Codable {
@@ -54,6 +58,11 @@ public enum ModelFile {
         var vocabulary: [String]
         var tensors: [TensorEntry]
         var metadata: [String: String]
+        var classifier: ClassifierHeader?
+    }
+
+    private struct ClassifierHeader: Codable {
+        var classes: [ImageNetClass]
     }
 
     private struct TensorEntry: Codable {
@@ -77,16 +86,25 @@ public enum ModelFile {
 
     /// The bytes of `model` in the model-file format, every tensor stored as `storage`.
     public static func encode(_ model: Model, storage: Storage = .float32) throws -> [UInt8] {
+        // Every stored tensor: its name, shape and values, the layout's then the classifier's.
+        var sources: [(name: String, shape: [Int], values: ArraySlice<Float>)] = model.layout.tensors.map {
+            ($0.name, $0.shape, model.parameters[$0.offset..<($0.offset + $0.count)])
+        }
+        if let classifier = model.classifier {
+            sources.append((classifierWeight, [classifier.classCount, classifier.channels], classifier.weight[...]))
+            sources.append((classifierBias, [classifier.classCount], classifier.bias[...]))
+        }
         var entries: [TensorEntry] = []
         var payloadLength = 0
-        for spec in model.layout.tensors {
-            let length = spec.count * storage.bytesPerValue
-            entries.append(TensorEntry(name: spec.name, dtype: storage.rawValue, shape: spec.shape, offset: payloadLength,
-                                       length: length))
+        for source in sources {
+            let length = source.values.count * storage.bytesPerValue
+            entries.append(TensorEntry(name: source.name, dtype: storage.rawValue, shape: source.shape,
+                                       offset: payloadLength, length: length))
             payloadLength += roundUp(length, alignment)
         }
         let header = Header(config: model.config, vocabulary: model.vocabulary.words, tensors: entries,
-                            metadata: model.metadata)
+                            metadata: model.metadata,
+                            classifier: model.classifier.map { ClassifierHeader(classes: $0.classes) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let headerBytes = Array(try encoder.encode(header))
@@ -98,16 +116,15 @@ public enum ModelFile {
         store(UInt32(headerBytes.count), into: &bytes, at: 12)
         bytes.replaceSubrange(16..<(16 + headerBytes.count), with: headerBytes)
         bytes.withUnsafeMutableBytes { target in
-            model.parameters.withUnsafeBufferPointer { values in
-                for (entry, spec) in zip(entries, model.layout.tensors) {
+            for (entry, source) in zip(entries, sources) {
+                source.values.withUnsafeBufferPointer { values in
                     let start = payloadStart + entry.offset   // little-endian host
                     switch storage {
                     case .float32:
-                        (target.baseAddress! + start).copyMemory(from: values.baseAddress! + spec.offset,
-                                                                 byteCount: entry.length)
+                        (target.baseAddress! + start).copyMemory(from: values.baseAddress!, byteCount: entry.length)
                     case .float16:
-                        let halves = (target.baseAddress! + start).bindMemory(to: Float16.self, capacity: spec.count)
-                        for i in 0..<spec.count { halves[i] = Float16(values[spec.offset + i]) }
+                        let halves = (target.baseAddress! + start).bindMemory(to: Float16.self, capacity: values.count)
+                        for i in 0..<values.count { halves[i] = Float16(values[i]) }
                     }
                 }
             }
@@ -182,41 +199,74 @@ public enum ModelFile {
         let layout = ParameterLayout(config: header.config)
         let entriesByName = Dictionary(header.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var parameters = [Float](repeating: 0, count: layout.count)
+        let reader = TensorReader(bytes: bytes, payloadStart: payloadStart, version: version, path: path,
+                                  entries: entriesByName)
         for spec in layout.tensors {
-            guard let entry = entriesByName[spec.name] else {
-                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name, reason: "missing")
+            try parameters.withUnsafeMutableBufferPointer { values in
+                try reader.read(spec.name, shape: spec.shape, into: values.baseAddress! + spec.offset)
+            }
+        }
+        let classifier = try header.classifier.map { try readClassifier($0, reader: reader, config: header.config) }
+        let known = Set(layout.tensors.map(\.name) + (classifier == nil ? [] : [classifierWeight, classifierBias]))
+        if let extra = header.tensors.first(where: { !known.contains($0.name) }) {
+            throw ModelFileError.tensorMismatch(path: path, tensor: extra.name, reason: "not part of this configuration")
+        }
+        return Model(config: header.config, vocabulary: Vocabulary(words: header.vocabulary),
+                     parameters: parameters, metadata: header.metadata, classifier: classifier)
+    }
+
+    private static func readClassifier(_ header: ClassifierHeader, reader: TensorReader,
+                                       config: ModelConfig) throws -> ImageNetClassifier {
+        let (K, C) = (header.classes.count, config.gridChannels)
+        guard K > 0 else { throw ModelFileError.badHeader(path: reader.path, reason: "classifier has no classes") }
+        for entry in header.classes {
+            if let problem = entry.problem() {
+                throw ModelFileError.badHeader(path: reader.path, reason: "classifier class \"\(entry.name)\": \(problem)")
+            }
+        }
+        var weight = [Float](repeating: 0, count: K * C), bias = [Float](repeating: 0, count: K)
+        try weight.withUnsafeMutableBufferPointer {
+            try reader.read(classifierWeight, shape: [K, C], into: $0.baseAddress!)
+        }
+        try bias.withUnsafeMutableBufferPointer { try reader.read(classifierBias, shape: [K], into: $0.baseAddress!) }
+        return ImageNetClassifier(classes: header.classes, weight: weight, bias: bias)
+    }
+
+    /// Reads a named tensor out of a file's payload after checking its entry: dtype, shape and length.
+    private struct TensorReader {
+        let bytes: [UInt8]
+        let payloadStart: Int
+        let version: UInt32
+        let path: String
+        let entries: [String: TensorEntry]
+
+        func read(_ name: String, shape: [Int], into output: UnsafeMutablePointer<Float>) throws {
+            guard let entry = entries[name] else {
+                throw ModelFileError.tensorMismatch(path: path, tensor: name, reason: "missing")
             }
             guard let storage = Storage(rawValue: entry.dtype), version >= 2 || storage == .float32 else {
-                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name,
+                throw ModelFileError.tensorMismatch(path: path, tensor: name,
                                                     reason: "dtype \(entry.dtype), expected f32 or f16 (f32 in version 1)")
             }
-            guard entry.shape == spec.shape else {
-                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name,
-                                                    reason: "shape \(entry.shape), expected \(spec.shape)")
+            guard entry.shape == shape else {
+                throw ModelFileError.tensorMismatch(path: path, tensor: name, reason: "shape \(entry.shape), expected \(shape)")
             }
-            guard entry.length == spec.count * storage.bytesPerValue, entry.offset >= 0 else {
-                throw ModelFileError.tensorMismatch(path: path, tensor: spec.name, reason: "length \(entry.length) bytes")
+            let count = shape.reduce(1, *)
+            guard entry.length == count * storage.bytesPerValue, entry.offset >= 0 else {
+                throw ModelFileError.tensorMismatch(path: path, tensor: name, reason: "length \(entry.length) bytes")
             }
             let start = payloadStart + entry.offset
-            parameters.withUnsafeMutableBufferPointer { values in
-                bytes.withUnsafeBytes { raw in
-                    let output = values.baseAddress! + spec.offset
-                    switch storage {
-                    case .float32:
-                        for i in 0..<spec.count { output[i] = raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Float.self) }
-                    case .float16:
-                        for i in 0..<spec.count {
-                            output[i] = floatFromHalfBits(raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))
-                        }
+            bytes.withUnsafeBytes { raw in
+                switch storage {
+                case .float32:
+                    for i in 0..<count { output[i] = raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Float.self) }
+                case .float16:
+                    for i in 0..<count {
+                        output[i] = floatFromHalfBits(raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))
                     }
                 }
             }
         }
-        if let extra = header.tensors.first(where: { layout.tensor(named: $0.name) == nil }) {
-            throw ModelFileError.tensorMismatch(path: path, tensor: extra.name, reason: "not part of this configuration")
-        }
-        return Model(config: header.config, vocabulary: Vocabulary(words: header.vocabulary),
-                     parameters: parameters, metadata: header.metadata)
     }
 }
 

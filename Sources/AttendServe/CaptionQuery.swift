@@ -4,8 +4,8 @@ import Hummingbird
 
 // MARK: - CaptionQuery
 
-/// The query of `POST /v1/caption` and `/v1/overlay`: `beam`, `max_words`, `length_alpha` (and, for a
-/// sheet, `style`). Each is bounded so that no single request can ask for minutes of model time.
+/// The query of `POST /v1/caption` and `/v1/overlay`: `beam`, `max_words`, `length_alpha`, `labels` (1: steer the
+/// words by the encoder's ImageNet labels, the default; 0: the decoder alone) (and, for a sheet, `style`). Each is bounded so that no single request can ask for minutes of model time.
 struct CaptionQuery: Sendable {
     static let beamRange = 1...10
     static let maxWordsRange = 1...50
@@ -23,6 +23,12 @@ struct CaptionQuery: Sendable {
                 throw ServeError.badRequest("length_alpha must be a number from 0 to 4, not '\(text.prefix(40))'")
             }
             options.lengthExponent = alpha
+        }
+        if let text = parameters.get("labels") {
+            guard text == "0" || text == "1" else {
+                throw ServeError.badRequest("labels must be 0 or 1, not '\(text.prefix(40))'")
+            }
+            options.grounding.enabled = text == "1"
         }
         if let text = parameters.get("style") {
             guard let style = OverlayStyle(rawValue: text) else {

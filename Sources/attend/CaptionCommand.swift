@@ -88,6 +88,15 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Let captions contain <unk> (a word outside the model's vocabulary); by default the next best word stands there.")
     var allowUnk = false
 
+    @Flag(help: "Caption from the decoder alone: do not steer the words by the encoder's ImageNet labels.")
+    var noLabels = false
+
+    @Option(help: "A label at least this probable must be named in the caption (models with a classifier).")
+    var labelThreshold: Float = GroundingOptions().constraintThreshold
+
+    @Option(help: "An object word covering many classes (\"dog\") whose classes hold less than this is not written.")
+    var banThreshold: Float = GroundingOptions().banThreshold
+
     @Option(help: "Threads for the matrix products.")
     var threads = 2
 
@@ -97,11 +106,20 @@ struct ModelOptions: ParsableArguments {
         guard noRepeatNgram >= 0 else { throw ValidationError("--no-repeat-ngram must be 0 or more") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard lengthAlpha.isFinite && lengthAlpha >= 0 else { throw ValidationError("--length-alpha must be 0 or more") }
+        guard (0...1).contains(labelThreshold) else { throw ValidationError("--label-threshold must be in 0...1") }
+        guard (0...1).contains(banThreshold) else { throw ValidationError("--ban-threshold must be in 0...1") }
+    }
+
+    var groundingOptions: GroundingOptions {
+        var grounding = GroundingOptions(enabled: !noLabels)
+        grounding.constraintThreshold = labelThreshold
+        grounding.banThreshold = banThreshold
+        return grounding
     }
 
     var captionOptions: CaptionOptions {
         CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram, lengthExponent: lengthAlpha,
-                       allowUnknown: allowUnk)
+                       allowUnknown: allowUnk, grounding: groundingOptions)
     }
 
     /// Loads the model, or exits with status 2 and one line naming the file and the cause.

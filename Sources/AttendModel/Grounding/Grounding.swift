@@ -1,0 +1,98 @@
+// MARK: - Grounded decoding: the classifier's words steer the beam search
+//
+// Two rules, both from the encoder's own ImageNet classifier (Anderson et al. 2017's constrained beam search
+// with the classifier standing in for their tagger):
+// - a word the classifier is confident of must appear in the caption: each confident label is a disjunctive
+//   constraint, met by its word or any word that names the same thing ("cat" or "kitten"), at most
+//   `maxConstraints` of them, each dropped if the model cannot write it (a word outside its vocabulary);
+// - an object word the classifier contradicts is not written: when every class that a widely covered word names
+//   (`banMinimumClasses` or more classes, such as "dog" over 118 breeds) holds less than `banThreshold` in all, the
+//   word and its other forms are banned.
+
+public struct GroundingOptions: Sendable, Equatable {
+    /// Off: captions come from the decoder alone (`--no-labels`).
+    public var enabled = true
+    /// A label at least this probable becomes a constraint.
+    public var constraintThreshold: Float = 0.5
+    /// C: constraints at most (the search keeps a beam for each of the 2^C sets of met constraints).
+    public var maxConstraints = 3
+    /// A word whose classes hold less than this is banned (when it names enough classes to be judged).
+    public var banThreshold: Float = 0.02
+    /// Words naming fewer classes than this are never banned: the classifier's mass on a word with a single
+    /// class says little about whether it is in the photo.
+    public var banMinimumClasses = 10
+    /// Labels at least this probable are reported beside the caption.
+    public var reportThreshold: Float = 0.1
+
+    public init(enabled: Bool = true, constraintThreshold: Float = 0.5, maxConstraints: Int = 3,
+                banThreshold: Float = 0.02, banMinimumClasses: Int = 10, reportThreshold: Float = 0.1) {
+        self.enabled = enabled
+        self.constraintThreshold = constraintThreshold
+        self.maxConstraints = maxConstraints
+        self.banThreshold = banThreshold
+        self.banMinimumClasses = banMinimumClasses
+        self.reportThreshold = reportThreshold
+    }
+
+    public static let off = GroundingOptions(enabled: false)
+}
+
+/// What one image's search must write and must not write, in token ids.
+public struct DecodingConstraints: Sendable, Equatable {
+    /// Each constraint is met by any one of its phrases appearing in the caption (C ≤ 3 constraints).
+    public var required: [[[Int32]]]
+    /// Tokens never written.
+    public var banned: Set<Int32>
+
+    public init(required: [[[Int32]]] = [], banned: Set<Int32> = []) {
+        self.required = required
+        self.banned = banned
+    }
+
+    public static let none = DecodingConstraints()
+}
+
+extension ImageNetClassifier {
+    /// The constraints that one image's class probabilities (K) put on a model with `vocabulary`.
+    public func constraints(_ probabilities: ArraySlice<Float>, vocabulary: Vocabulary,
+                            options: GroundingOptions) -> DecodingConstraints {
+        guard options.enabled else { return .none }
+        var result = DecodingConstraints()
+        for label in labels(probabilities, threshold: options.constraintThreshold) {
+            if result.required.count == options.maxConstraints { break }
+            let phrases = forms(of: label.word).compactMap { phraseIDs($0, vocabulary: vocabulary) }
+            if !phrases.isEmpty { result.required.append(phrases) }
+        }
+        let mass = wordMass(probabilities)
+        for (word, classCount) in classCounts() where classCount >= options.banMinimumClasses {
+            guard mass[word, default: 0] < options.banThreshold else { continue }
+            for form in forms(of: word) {
+                if let ids = phraseIDs(form, vocabulary: vocabulary), ids.count == 1 { result.banned.insert(ids[0]) }
+            }
+        }
+        return result
+    }
+
+    /// The word and every other word the table gives for the same thing.
+    func forms(of word: String) -> [String] {
+        var result = [word]
+        for entry in classes where entry.word == word {
+            for other in entry.also where !result.contains(other) { result.append(other) }
+        }
+        return result
+    }
+
+    /// How many classes each word names.
+    func classCounts() -> [(word: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for entry in classes { if let word = entry.word { counts[word, default: 0] += 1 } }
+        return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// A phrase's token ids, or nil when the model cannot write one of its words.
+func phraseIDs(_ phrase: String, vocabulary: Vocabulary) -> [Int32]? {
+    let ids = Vocabulary.tokenize(phrase).map { vocabulary.id(of: $0) }
+    if ids.isEmpty || ids.contains(Vocabulary.unknown) { return nil }
+    return ids.map(Int32.init)
+}

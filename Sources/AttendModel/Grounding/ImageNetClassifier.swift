@@ -1,0 +1,49 @@
+import AttendMath
+
+// MARK: - The encoder's ImageNet classifier
+//
+// EfficientNet's own classification layer: the head's activations averaged over the grid, then one linear map to
+// the 1,000 ImageNet classes and a softmax. It reads the same (B, L, C) head grid the decoder attends over, so
+// labelling a photo costs one (C × K) product on top of captioning it.
+
+public struct ImageNetClassifier: Sendable {
+    /// The classes in output order, with their caption words.
+    public let classes: [ImageNetClass]
+    /// (K, C) K classes over C head channels.
+    public let weight: [Float]
+    /// (K)
+    public let bias: [Float]
+
+    public init(classes: [ImageNetClass], weight: [Float], bias: [Float]) {
+        precondition(!classes.isEmpty && bias.count == classes.count && weight.count % classes.count == 0,
+                     "classifier weight must be (K, C) and bias (K)")
+        self.classes = classes
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// K
+    public var classCount: Int { classes.count }
+    /// C
+    public var channels: Int { weight.count / classes.count }
+
+    /// grid (N, L, C) → class probabilities (N, K).
+    public func probabilities(grid: [Float], images N: Int) -> [Float] {
+        let (K, C) = (classCount, channels)
+        precondition(N > 0 && grid.count % (N * C) == 0, "grid must be (N, L, C)")
+        let L = grid.count / (N * C)
+        var pooled = [Float](repeating: 0, count: N * C)       // (N, C) mean over the L cells
+        for n in 0..<N {
+            for l in 0..<L {
+                for c in 0..<C { pooled[n * C + c] += grid[(n * L + l) * C + c] }
+            }
+        }
+        let scale = 1 / Float(L)
+        for i in pooled.indices { pooled[i] *= scale }
+        var logits = [Float](repeating: 0, count: N * K)        // (N, K)
+        linearForward(output: &logits, input: pooled, weight: weight, bias: bias, rows: N, inFeatures: C,
+                      outFeatures: K)
+        logits.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: N, columns: K) }
+        return logits
+    }
+}
