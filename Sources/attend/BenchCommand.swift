@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttendImage
 import AttendMath
 import AttendModel
 import Foundation
@@ -23,6 +24,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Images in the batched encoder and greedy measurement (and in a training step).")
     var batch: Int = 32
+
+    @Option(help: "Also time beam-3 decoding of these photos with and without grounding in the classifier's labels (models with a classifier), alternating.")
+    var photos: [String] = []
 
     @Flag(help: "Time each stage of the EfficientNet-Lite0 encoder on one picture (its FLOPs, bytes moved, and share of this machine's sgemm rate or memory bandwidth) instead.")
     var layers = false
@@ -92,6 +96,37 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "caption latency, beam 3    %7.2f ms (encoder + decoder)", (encoderTime + beamTime) * 1e3))
         print(String(format: "greedy batch %-3d           %7.1f images/s (encoder + decoder)",
                      batch, Double(batch) / (batchEncoderTime + greedyTime)))
+        if !photos.isEmpty { try benchGrounding(captioner) }
+    }
+
+    /// Beam-3 decoding of each photo with the labels' constraints and bans and without, the two alternating within
+    /// each repeat; medians over the photos' sums.
+    func benchGrounding(_ captioner: Captioner) throws {
+        let input = captioner.config.modelInput
+        let plane = 3 * input.size * input.size
+        var tensor = [Float](repeating: 0, count: photos.count * plane)      // (B, 3, S, S)
+        for (i, path) in photos.enumerated() {
+            let picture = try input.load(contentsOf: path, options: DecodeOptions()).pixels
+            tensor.withUnsafeMutableBufferPointer {
+                input.normalize(picture, into: UnsafeMutableBufferPointer(rebasing: $0[(i * plane)..<((i + 1) * plane)]))
+            }
+        }
+        let grids = tensor.withUnsafeBufferPointer { base in
+            (0..<photos.count).map { captioner.encoder.encode(images: base.baseAddress! + $0 * plane, batch: 1) }
+        }
+        var grounded: [Double] = [], plain: [Double] = []
+        for _ in 0..<repeats {
+            for (times, labels) in [(0, true), (1, false)] {
+                let options = CaptionOptions(beamSize: 3, grounding: GroundingOptions(enabled: labels))
+                let start = DispatchTime.now().uptimeNanoseconds
+                for grid in grids { _ = captioner.caption(grid: grid, count: 1, options: options) }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(grids.count)
+                if times == 0 { grounded.append(seconds) } else { plain.append(seconds) }
+            }
+        }
+        let (g, p) = (grounded.sorted()[repeats / 2], plain.sorted()[repeats / 2])
+        print(String(format: "decoder, beam 3, %d photos: %7.2f ms grounded, %7.2f ms labels off (%.2fx)",
+                     photos.count, g * 1e3, p * 1e3, g / p))
     }
 
     static func median(_ repeats: Int, _ body: () -> Void) -> Double {
