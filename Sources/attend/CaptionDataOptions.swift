@@ -6,16 +6,19 @@ import AttendEval
 /// One of three formats: a Flickr8k-layout folder (--data), a COCO caption file (--coco) or a Karpathy split file
 /// (--karpathy), the two JSON formats with their photos' folder (--images).
 struct CaptionDataOptions: ParsableArguments {
-    @Option(help: "Folder in the Flickr8k layout (images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt).")
+    @Option(help: ArgumentHelp("Folder in the Flickr8k layout (images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt).",
+                        valueName: "dir"))
     var data: String?
 
-    @Option(help: "COCO caption annotations (captions_*.json); its images' file_names are in --images. One set, no splits.")
+    @Option(help: ArgumentHelp("COCO caption annotations (captions_*.json); its images' file_names are in --images. One set, no splits.",
+                        valueName: "file"))
     var coco: String?
 
-    @Option(help: "Karpathy's split file (dataset_coco.json, dataset_flickr8k.json, …); each entry's filepath/filename is under --images. Its train and restval train, val is dev, test is test.")
+    @Option(help: ArgumentHelp("Karpathy's split file (dataset_coco.json, dataset_flickr8k.json, …); each entry's filepath/filename is under --images. Its train and restval train, val is dev, test is test.",
+                        valueName: "file"))
     var karpathy: String?
 
-    @Option(help: "The photos of --coco or --karpathy.")
+    @Option(help: ArgumentHelp("The folder of the photos of --coco or --karpathy.", valueName: "dir"))
     var images: String?
 
     /// The source named, nil when none is.

@@ -86,7 +86,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Score these captions instead of running the model: JSON lines {\"image\",\"caption\"}, COCO results JSON, or path<TAB>caption lines.")
     var predictions: String?
 
-    @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format (score with scripts/coco_score.py DIR).")
+    @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format, and DIR/hallucination.json (score with scripts/coco_score.py DIR).")
     var writeCOCO: String?
 
     @OptionGroup var modelOptions: ModelOptions
