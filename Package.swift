@@ -7,7 +7,8 @@
 //   AttendMath               math kernels: the only code that calls BLAS
 //   AttendImage              image I/O: decode, EXIF, resize, PNG writing, model input
 //   AttendModel              layers, encoder, decoder, beam search, model file, vocabulary
-//   AttendEval               caption metrics (BLEU, ROUGE-L, CIDEr-D) as the COCO toolkit computes them
+//   AttendEval               caption metrics (BLEU, ROUGE-L, CIDEr-D as the COCO toolkit computes them; CHAIR) and
+//                            the caption corpus readers (Flickr8k layout, COCO, Karpathy)
 //   AttendTrain              backward passes' driver, optimizer, data sets, synthetic scenes
 //   Attend                   the small public API other packages use
 //   AttendServe              `attend serve`: the HTTP captioning service and its page (Hummingbird)

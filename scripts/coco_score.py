@@ -6,6 +6,8 @@
 DIR holds results.json ([{"image_id", "caption"}]) and annotations.json (COCO caption annotations).
 Prints BLEU-1..4, METEOR, ROUGE-L and CIDEr (pycocoevalcap's CIDEr is CIDEr-D) on the 0-100 scale,
 computed as COCOEvalCap.evaluate() does (PTBTokenizer, then each scorer), without SPICE.
+The toolkit has no hallucination metric: when DIR/hallucination.json is there (attend eval writes it beside
+the others), its CHAIRi, CHAIRs and object recall of the same captions are printed after the toolkit's scores.
 Needs Java (the tokenizer and METEOR are Java programs).
 """
 import argparse
@@ -51,6 +53,16 @@ def main():
     scores["METEOR"] = 100 * Meteor().compute_score(gts, res)[0]
     scores["ROUGE-L"] = 100 * Rouge().compute_score(gts, res)[0]
     scores["CIDEr-D"] = 100 * Cider().compute_score(gts, res)[0]
+
+    hallucination_path = os.path.join(args.dir, "hallucination.json")
+    if os.path.exists(hallucination_path):
+        with open(hallucination_path, encoding="utf-8") as f:
+            hallucination = json.load(f)
+        if hallucination["captions"] != len(res):
+            sys.exit("%s: CHAIR counts %d captions, results.json %d" % (hallucination_path, hallucination["captions"], len(res)))
+        scores["CHAIRi"] = hallucination["chairI"]
+        scores["CHAIRs"] = hallucination["chairS"]
+        scores["recall"] = hallucination["objectRecall"]
 
     if args.json:
         print(json.dumps({"images": len(res), **scores}, indent=1))

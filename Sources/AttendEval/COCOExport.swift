@@ -2,10 +2,13 @@ import Foundation
 
 // Writing a run in the COCO caption formats, so the official toolkit (and METEOR) can score exactly
 // the same captions: scripts/coco_score.py DIR. Image ids are the image file names without extension.
+// The toolkit has no hallucination metric: attend's CHAIR figures go beside them in DIR/hallucination.json,
+// which scripts/coco_score.py prints with the toolkit's scores.
 
 public enum COCOExport {
     public static let resultsFileName = "results.json"
     public static let annotationsFileName = "annotations.json"
+    public static let hallucinationFileName = "hallucination.json"
 
     private struct Result: Encodable { var image_id: String; var caption: String }
     private struct Image: Encodable { var id: String; var file_name: String }
@@ -19,8 +22,10 @@ public enum COCOExport {
         var annotations: [Annotation]
     }
 
-    /// Writes DIR/results.json (predictions) and DIR/annotations.json (references), creating DIR.
-    public static func write(directory: String, predictions: [String: String], references: [String: [String]]) throws {
+    /// Writes DIR/results.json (predictions), DIR/annotations.json (references) and, when given,
+    /// DIR/hallucination.json (CHAIR of the same captions), creating DIR.
+    public static func write(directory: String, predictions: [String: String], references: [String: [String]],
+                             hallucination: HallucinationScores? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let images = predictions.keys.sorted()
         let results = images.map { Result(image_id: PredictionFile.stem($0), caption: predictions[$0]!) }
@@ -38,5 +43,8 @@ public enum COCOExport {
         let root = URL(fileURLWithPath: directory)
         try encoder.encode(results).write(to: root.appendingPathComponent(resultsFileName))
         try encoder.encode(document).write(to: root.appendingPathComponent(annotationsFileName))
+        if let hallucination {
+            try encoder.encode(hallucination).write(to: root.appendingPathComponent(hallucinationFileName))
+        }
     }
 }

@@ -83,14 +83,17 @@ public struct PredictionFile {
         return PredictionFile(format: .tsv, captions: out)
     }
 
-    /// Captions keyed by corpus image file name. Keys match by basename, with or without extension.
-    public func captionsByImage(knownImages: Set<String>, path: String) throws -> [String: String] {
+    /// Captions keyed by corpus image file name. Keys match by basename, with or without extension, or by one of
+    /// `aliases` (a COCO image id -> its file name).
+    public func captionsByImage(knownImages: Set<String>, aliases: [String: String] = [:], path: String) throws
+        -> [String: String] {
         var byStem: [String: String] = [:]
         for name in knownImages { byStem[Self.stem(name)] = name }
         var out: [String: String] = [:]
         for (key, caption) in captions {
             let base = key.split(separator: "/").last.map(String.init) ?? key
-            guard let image = knownImages.contains(base) ? base : byStem[Self.stem(base)] ?? byStem[base] else {
+            guard let image = knownImages.contains(base) ? base : byStem[Self.stem(base)] ?? byStem[base]
+                                                                          ?? aliases[key] else {
                 throw PredictionFileError.unknownImage(file: path, image: key)
             }
             guard out[image] == nil else { throw PredictionFileError.duplicate(file: path, image: image) }

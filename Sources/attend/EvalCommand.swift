@@ -6,22 +6,24 @@ import AttendModel
 import AttendTrain
 import Foundation
 
-// `attend eval`: caption a split of a Flickr8k-layout folder (or read captions made elsewhere) and
-// score them as the COCO caption toolkit does.
+// `attend eval`: caption a split of a Flickr8k-layout folder, a COCO caption file or a Karpathy split file (or
+// read captions made elsewhere), score them as the COCO caption toolkit does, and count the objects they name that
+// no reference names (CHAIR).
 
 // MARK: - The model hook
 
 enum EvalError: Error, CustomStringConvertible {
     case modelFailed(String)
     case imageFailed(String)
-    case unknownSplit(String)
+    case unknownSplit(String, origin: String, present: [String])
     case nothingToScore(String)
 
     var description: String {
         switch self {
         case .modelFailed(let why): return why
         case .imageFailed(let why): return why
-        case .unknownSplit(let s): return "unknown split \(s); expected one of \(CaptionCorpus.splitNames.joined(separator: ", "))"
+        case .unknownSplit(let split, let origin, let present):
+            return "\(origin) has no \(split) split; its splits: \(present.joined(separator: ", "))"
         case .nothingToScore(let why): return "nothing to score: \(why)"
         }
     }
@@ -61,13 +63,22 @@ func captionImages(paths: [String], options: ModelOptions, progress: ProgressBar
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Score captions of a Flickr8k-layout split with BLEU, ROUGE-L and CIDEr-D (COCO toolkit rules).")
+        abstract: "Score captions with BLEU, ROUGE-L and CIDEr-D (COCO toolkit rules) and object hallucination (CHAIR).",
+        discussion: """
+            The photos and references: a Flickr8k-layout folder (--data), a COCO caption file (--coco FILE \
+            --images DIR) or a Karpathy split file (--karpathy FILE --images DIR). CHAIRi is the share of the object \
+            mentions in the captions (COCO's 80 categories, once per caption) that name an object none of the photo's \
+            references names; CHAIRs the share of captions with such a mention; object recall the share of the \
+            objects named by two or more references that the caption names. Exit status: 0 scored; 1 a file is \
+            missing or malformed (one line naming it) or an image cannot be read; 2 the model could not be loaded; \
+            64 usage error.
+            """)
 
-    @Option(help: "Folder in the Flickr8k layout (images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt).")
-    var data: String
+    @OptionGroup(title: "Photos and references (one of --data, --coco, --karpathy)")
+    var photos: CaptionDataOptions
 
-    @Option(help: "Split to evaluate: test, dev or train.")
-    var split = "test"
+    @Option(help: "Split to evaluate: test, dev or train (default: test; a --coco file is one set, 'all').")
+    var split: String?
 
     @Option(help: "Evaluate only the first N images of the split.")
     var limit: Int?
@@ -75,7 +86,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Score these captions instead of running the model: JSON lines {\"image\",\"caption\"}, COCO results JSON, or path<TAB>caption lines.")
     var predictions: String?
 
-    @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format (score with scripts/coco_score.py DIR).")
+    @Option(name: .customLong("write-coco"), help: "Also write DIR/results.json and DIR/annotations.json in the COCO caption format, and DIR/hallucination.json (score with scripts/coco_score.py DIR).")
     var writeCOCO: String?
 
     @OptionGroup var modelOptions: ModelOptions
@@ -84,7 +95,11 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard CaptionCorpus.splitNames.contains(split) else { throw ValidationError(EvalError.unknownSplit(split).description) }
+        guard photos.isGiven else { throw ValidationError("give one of --data, --coco and --karpathy") }
+        let splits = CaptionCorpus.splitNames + [CaptionCorpus.wholeFile]
+        if let split, !splits.contains(split) {
+            throw ValidationError("unknown split \(split); expected one of \(splits.joined(separator: ", "))")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
@@ -106,9 +121,13 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func evaluate() throws {
-        let corpus = try CaptionCorpus.load(directory: data)
+        let corpus = try CaptionCorpus.load(photos.source!)
         if corpus.missingImageCaptions > 0 {
             note("skipped \(corpus.missingImageCaptions) caption lines whose image file is missing")
+        }
+        let split = self.split ?? corpus.defaultEvaluationSplit
+        guard corpus.splits[split] != nil else {
+            throw EvalError.unknownSplit(split, origin: corpus.origin, present: corpus.splitNamesPresent)
         }
         var images = corpus.split(split)
         if let limit { images = Array(images.prefix(limit)) }
@@ -118,7 +137,8 @@ struct EvalCommand: ParsableCommand {
         var pointing: AttentionPointing? = nil
         if let predictions {
             let file = try PredictionFile.read(path: predictions)
-            let all = try file.captionsByImage(knownImages: Set(corpus.captions.keys), path: predictions)
+            let all = try file.captionsByImage(knownImages: Set(corpus.captions.keys), aliases: corpus.aliases,
+                                              path: predictions)
             let wanted = Set(images)
             let inSplit = Set(corpus.split(split))
             let outside = all.keys.filter { !inSplit.contains($0) }
@@ -137,7 +157,7 @@ struct EvalCommand: ParsableCommand {
             predicted = [:]
             for (image, path) in zip(images, paths) { predicted[image] = byPath[path]?.text }
             // Synthetic scenes carry their objects' boxes: score where each colour and shape word looked.
-            if let objects = try readSyntheticObjects(directory: data) {
+            if case let .flickr8k(directory) = photos.source, let objects = try readSyntheticObjects(directory: directory) {
                 var tally = AttentionPointing()
                 for (image, path) in zip(images, paths) {
                     if let caption = byPath[path], let scene = objects[image] {
@@ -151,11 +171,14 @@ struct EvalCommand: ParsableCommand {
         let references = Dictionary(uniqueKeysWithValues: predicted.keys.map { ($0, corpus.references($0)) })
         let scores = scoreCaptions(predictions: predicted, references: references)
         let statistics = CaptionStatistics(predictions: predicted, references: references)
+        let hallucination = scoreHallucination(predictions: predicted, references: references)
         if let writeCOCO {
-            try COCOExport.write(directory: writeCOCO, predictions: predicted, references: references)
-            note("wrote \(writeCOCO)/\(COCOExport.resultsFileName) and \(writeCOCO)/\(COCOExport.annotationsFileName)")
+            try COCOExport.write(directory: writeCOCO, predictions: predicted, references: references,
+                                 hallucination: hallucination)
+            note("wrote \(writeCOCO)/\(COCOExport.resultsFileName), \(COCOExport.annotationsFileName) and "
+                 + COCOExport.hallucinationFileName)
         }
-        let report = EvalReport(split: split, scores: scores, statistics: statistics,
+        let report = EvalReport(split: split, scores: scores, statistics: statistics, hallucination: hallucination,
                                 pointing: pointing.map { .init(words: $0.pointedWords, rate: $0.rate, chanceRate: $0.chanceRate) })
         print(json ? report.json() : report.table())
     }
@@ -182,6 +205,7 @@ struct EvalReport: Encodable {
     var split: String
     var scores: CaptionScores
     var statistics: CaptionStatistics
+    var hallucination: HallucinationScores
     var pointing: Pointing?
 
     func json() -> String {
@@ -191,7 +215,7 @@ struct EvalReport: Encodable {
     }
 
     func table() -> String {
-        let s = scores, t = statistics
+        let s = scores, t = statistics, h = hallucination
         func row(_ name: String, _ value: String) -> String { name.padding(toLength: 22, withPad: " ", startingAt: 0) + value }
         return [
             row("split", "\(split) (\(t.images) images)"),
@@ -201,6 +225,13 @@ struct EvalReport: Encodable {
             row("BLEU-4", String(format: "%6.2f", s.bleu[3])),
             row("ROUGE-L", String(format: "%6.2f", s.rougeL)),
             row("CIDEr-D", String(format: "%6.2f", s.ciderD)),
+            row("CHAIRi", String(format: "%6.1f %% of %d object mentions name an object no reference names",
+                                 h.chairI, h.mentions)),
+            row("CHAIRs", String(format: "%6.1f %% of %d captions hold one", h.chairS, h.captions)),
+            row("object recall", String(format: "%6.1f %% of %d objects named by 2+ references", h.objectRecall,
+                                        h.salientObjects)),
+            row("hallucinated objects", h.hallucinatedCategories.prefix(6).map { "\($0.category) \($0.count)" }
+                .joined(separator: ", ")),
             row("distinct captions", String(format: "%6.1f %%", 100 * t.distinctShare)),
             row("vocabulary used", "\(t.vocabularyUsed) words"),
             row("mean length", String(format: "%6.2f words (references %.2f)", t.meanPredictionLength, t.meanReferenceLength)),

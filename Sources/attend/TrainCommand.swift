@@ -11,7 +11,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a captioning model on the CPU (Flickr8k layout, or synthetic scenes).",
+        abstract: "Train a captioning model on the CPU (Flickr8k layout, COCO or Karpathy files, or synthetic scenes).",
         discussion: """
             Progress goes to stderr; --log writes one JSON line per step. A checkpoint (<out>.last and \
             <out>.last.optim) is written every --checkpoint-every steps, at each epoch, on Ctrl-C and at \
@@ -21,8 +21,8 @@ struct TrainCommand: ParsableCommand {
             and head with the decoder, on the (augmented) pictures, usually from a trained captioner (--start-from).
             """)
 
-    @Option(help: "Flickr8k folder: images/, Flickr8k.token.txt, Flickr_8k.{train,dev,test}Images.txt.")
-    var data: String?
+    @OptionGroup(title: "Photos and captions (one of --data, --coco, --karpathy; or --synthetic)")
+    var captions: CaptionDataOptions
 
     @Option(help: "Train on this many synthetic scenes generated in memory (instead of --data); 200 held-out scenes are scored at the end.")
     var synthetic: Int?
@@ -149,7 +149,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if (data == nil) == (synthetic == nil) { throw ValidationError("give exactly one of --data and --synthetic") }
+        if captions.isGiven == (synthetic != nil) { throw ValidationError("give exactly one of --data, --coco, --karpathy and --synthetic") }
         if batch < 1 || epochs < 1 || threads < 1 { throw ValidationError("--batch, --epochs and --threads must be positive") }
         if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must be 0 or more") }
         if plot != nil && log == nil { throw ValidationError("--plot draws the --log file: give --log too") }
@@ -167,7 +167,7 @@ struct TrainCommand: ParsableCommand {
         if (tap != nil || imageSize != nil), case .scratch = ModelConfig.named(config)!.encoder {
             throw ValidationError("--tap and --image-size are for a pretrained encoder's configuration")
         }
-        if selfCritical && (startFrom == nil || data == nil) {
+        if selfCritical && (startFrom == nil || !captions.isGiven) {
             throw ValidationError("--self-critical starts from a trained captioner on photos: give --data and --start-from")
         }
         if selfCritical && (captionsPerImage ?? 5) < 2 {
@@ -182,7 +182,7 @@ struct TrainCommand: ParsableCommand {
             }
             if synthetic != nil { throw ValidationError("--unfreeze is for --data photos") }
         }
-        if try unfreeze == nil && data != nil && !augmentation().isIdentity && modelConfig().scratch == nil {
+        if try unfreeze == nil && captions.isGiven && !augmentation().isIdentity && modelConfig().scratch == nil {
             throw ValidationError("--augment needs pictures: a frozen encoder trains on cached grids (add --unfreeze N)")
         }
     }
@@ -269,11 +269,11 @@ struct TrainCommand: ParsableCommand {
         var settings = settings
         settings.captionsPerImage = captionsPerImage ?? 5
         let side = modelConfig().imageSize
-        let corpus = try CaptionCorpus.load(directory: data!)
+        let corpus = try CaptionCorpus.load(captions.source!)
         if corpus.missingImageCaptions > 0 {
-            warn("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(data!)/images")
+            warn("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(corpus.imageFolder)")
         }
-        let trainingCaptions = corpus.split("train").flatMap { corpus.references($0) }
+        let trainingCaptions = corpus.split(corpus.trainingSplit).flatMap { corpus.references($0) }
         let vocabulary = Vocabulary(trainingCaptions: trainingCaptions, minimumCount: 5)
         warn("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
         var model = Model.random(config: modelConfig(), vocabulary: vocabulary, seed: seed)
@@ -282,20 +282,21 @@ struct TrainCommand: ParsableCommand {
         } else if model.config.scratch == nil {
             model.metadata = try loadPretrainedEncoder(into: &model)
         }
-        var train: CaptionDataset, dev: CaptionDataset
+        var train: CaptionDataset, dev: CaptionDataset?   // no dev for a COCO file: the last weights are kept
+        let (trainSplit, devSplit) = (corpus.trainingSplit, corpus.devSplit)
         let started = Date()
         if model.config.scratch != nil || unfreeze != nil {
             // The encoder (or its top) trains: it reads the pictures, normalised as its family wants.
-            train = try CaptionDataset(corpus: corpus, split: "train", side: side)
-            dev = try CaptionDataset(corpus: corpus, split: "dev", side: side)
+            train = try CaptionDataset(corpus: corpus, split: trainSplit, side: side)
+            dev = try devSplit.map { try CaptionDataset(corpus: corpus, split: $0, side: side) }
             train.normalisation = PixelNormalisation(model.config.modelInput)
-            dev.normalisation = train.normalisation
-            warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev.count,
+            dev?.normalisation = train.normalisation
+            warn(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev?.count ?? 0,
                         Date().timeIntervalSince(started)))
         } else {
-            let file = try openOrBuildCache(model: model, corpus: corpus, splits: ["train", "dev"])
-            train = try CaptionDataset(corpus: corpus, split: "train", cache: file)
-            dev = try CaptionDataset(corpus: corpus, split: "dev", cache: file)
+            let file = try openOrBuildCache(model: model, corpus: corpus, splits: [trainSplit] + (devSplit.map { [$0] } ?? []))
+            train = try CaptionDataset(corpus: corpus, split: trainSplit, cache: file)
+            dev = try devSplit.map { try CaptionDataset(corpus: corpus, split: $0, cache: file) }
         }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: settings, resume: resume)
         trainer.metadata = runMetadata(startingFrom: model.metadata)
@@ -309,7 +310,7 @@ struct TrainCommand: ParsableCommand {
     /// This run's metadata: its command, and from the model it starts from the credit of the encoder's weights and
     /// the commands of the stages before it (oldest first), so a shipped model names its whole recipe.
     func runMetadata(startingFrom previous: [String: String]) -> [String: String] {
-        var metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": "Flickr8k train split"]
+        var metadata = ["command": CommandLine.arguments.joined(separator: " "), "data": captions.trainingDescription]
         if let credit = previous["encoder_weights"] { metadata["encoder_weights"] = credit }
         if startFrom != nil, let command = previous["command"] {
             metadata["previous_commands"] = (previous["previous_commands"].map { $0 + " ; " } ?? "") + command
