@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images in the batched encoder and greedy measurement (and in a training step).")
     var batch: Int = 32
 
-    @Option(help: "Also time beam-3 decoding of these photos with and without grounding in the classifier's labels (models with a classifier), alternating.")
+    @Option(parsing: .upToNextOption, help: "Also time beam-3 decoding of these photos with and without grounding in the classifier's labels (models with a classifier), alternating.")
     var photos: [String] = []
 
     @Flag(help: "Time each stage of the EfficientNet-Lite0 encoder on one picture (its FLOPs, bytes moved, and share of this machine's sgemm rate or memory bandwidth) instead.")
