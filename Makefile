@@ -8,7 +8,7 @@ DEMO_SHEET ?= samples/chelsea.png
 # A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
 PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
-.PHONY: all deps build demo test install bench bench-image clean
+.PHONY: all deps build demo test install bench bench-image clean fuzz fuzz-build fuzz-smoke test-asan
 
 all: build
 
@@ -32,9 +32,37 @@ demo: build
 	$(RELEASE_BIN) caption --model shapes samples/scene-01.png samples/scene-02.png
 
 # The whole suite. The release binary is built first: the command-line tests (and the synthetic
-# training run) use it through ATTEND_BIN.
+# training run) use it through ATTEND_BIN. Then every fuzz target for FUZZ_SMOKE_SECONDS, so the harnesses
+# keep building and the committed corpus seeds still pass under the sanitizers.
 test: build
 	ATTEND_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
+	$(MAKE) fuzz-smoke
+
+# MARK: fuzzing and sanitizers (docs/RELIABILITY.md)
+# libFuzzer targets, one per parser (Sources/AttendFuzzing), in their own build: only the modules the harnesses
+# need (no Hummingbird), Swift with -sanitize=fuzzer,address, the C shims with -fsanitize=fuzzer-no-link,address,undefined.
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 30
+FUZZ_TARGETS ?=
+fuzz-build: deps
+	nice -n 10 $(SWIFT) build -c release --product attend-fuzz --scratch-path $(FUZZ_SCRATCH) \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DATTEND_FUZZ -Xcc -fsanitize=fuzzer-no-link,address,undefined -Xswiftc -use-ld=lld
+
+# Each target for FUZZ_SECONDS (FUZZ_TARGETS: a few by name); the corpora grow in $(FUZZ_SCRATCH)/corpus.
+fuzz: fuzz-build
+	FUZZ_DIR=$(CURDIR)/$(FUZZ_SCRATCH) scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	FUZZ_DIR=$(CURDIR)/$(FUZZ_SCRATCH) scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# The image, model-file, upload/fuzz-replay and service tests under AddressSanitizer and UndefinedBehaviorSanitizer,
+# in a debug build of their own. Not part of `make test` (docs/RELIABILITY.md says what it costs).
+ASAN_SCRATCH ?= .build-asan
+ASAN_TESTS ?= AttendImageTests|ModelFileTests|AttendFuzzingTests|AttendServeTests
+test-asan: deps
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 nice -n 10 $(SWIFT) test --scratch-path $(ASAN_SCRATCH) \
+	    --sanitize address --sanitize undefined --filter '$(ASAN_TESTS)'
 
 # The default model against its PyTorch mirror with the encoder in ONNX Runtime, alternating, every ratio
 # (the README's speed table). Needs the peer venv at TORCH_PYTHON (the script says how to make it) and Flickr8k

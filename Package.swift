@@ -11,8 +11,10 @@
 //                            the caption corpus readers (Flickr8k layout, COCO, Karpathy)
 //   AttendTrain              backward passes' driver, optimizer, data sets, synthetic scenes
 //   Attend                   the small public API other packages use
+//   AttendUpload             what a request body becomes: content type, multipart/form-data, size limit (no HTTP)
 //   AttendServe              `attend serve`: the HTTP captioning service and its page (Hummingbird)
 //   attend                   the thin command-line front end
+//   attend-fuzz              libFuzzer targets, one per parser (`make fuzz`; docs/RELIABILITY.md)
 import PackageDescription
 
 // Heavy numeric targets are always built optimised, so even a debug `swift test` runs them at speed.
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -43,12 +46,15 @@ let package = Package(
         .target(name: "AttendTrain", dependencies: ["AttendMath", "AttendModel", "AttendImage", "AttendEval"],
                 swiftSettings: optimised),
         .target(name: "Attend", dependencies: ["AttendModel", "AttendImage", "AttendEval"]),
+        .target(name: "AttendUpload", dependencies: []),
         .target(name: "AttendServe", dependencies: [
-            "Attend", "AttendImage", "AttendModel",
+            "Attend", "AttendImage", "AttendModel", "AttendUpload",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "attend", dependencies: [
@@ -56,6 +62,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // libFuzzer targets: a library of harnesses (replayed by the tests) and the driver `make fuzz` builds with
+        // -sanitize=fuzzer,address; in any other build the driver replays files.
+        .target(name: "AttendFuzzing", dependencies: ["AttendImage", "AttendModel", "AttendUpload", "AttendEval",
+                                                      "CAttendShims"]),
+        .executableTarget(name: "attend-fuzz", dependencies: ["AttendFuzzing"]),
         .testTarget(name: "AttendMathTests", dependencies: ["AttendMath"]),
         .testTarget(name: "AttendImageTests", dependencies: ["AttendImage", "CAttendShims", "CJPEG", "CPNG"]),
         .testTarget(name: "AttendModelTests", dependencies: ["AttendModel", "AttendMath", "Attend"],
@@ -63,6 +74,9 @@ let package = Package(
         .testTarget(name: "AttendEvalTests", dependencies: ["AttendEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath"]),
         .testTarget(name: "AttendCLITests", dependencies: ["AttendImage", "AttendModel"]),
-        .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage"]),
+        .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage", "AttendUpload"]),
+        .testTarget(name: "AttendFuzzingTests", dependencies: ["AttendFuzzing", "AttendUpload", "AttendModel", "AttendImage",
+                                                               "AttendEval"],
+                    resources: [.copy("Regressions")]),
     ]
 )

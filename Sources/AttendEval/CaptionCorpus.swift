@@ -130,22 +130,12 @@ extension CaptionCorpus {
         let present = try imageNames(in: imageFolder)
 
         let captionPath = root.appendingPathComponent(captionFileName).path
-        var captions: [String: [String]] = [:]
-        var missing = 0
-        for (index, line) in try readLines(captionPath).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let tab = line.firstIndex(of: "\t"), let hash = line[..<tab].lastIndex(of: "#") else {
-                throw CaptionCorpusError.malformedCaptionLine(file: captionPath, line: index + 1)
-            }
-            let image = String(line[..<hash])
-            guard present.contains(image) else { missing += 1; continue }
-            captions[image, default: []].append(String(line[line.index(after: tab)...]))
-        }
+        let (captions, missing) = try parseCaptions(readText(captionPath), file: captionPath, isPresent: present.contains)
 
         var splits: [String: [String]] = [:]
         var missingSplit = 0
         for split in splitNames {
-            let path = root.appendingPathComponent(splitFileName(split)).path
-            let names = try readLines(path).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let names = parseSplit(try readText(root.appendingPathComponent(splitFileName(split)).path))
             splits[split] = names.filter { captions[$0] != nil }
             missingSplit += names.count - splits[split]!.count
         }
@@ -155,11 +145,39 @@ extension CaptionCorpus {
         return corpus
     }
 
-    /// Lines of a text file, with a clear error naming a missing file; tolerates CRLF.
-    static func readLines(_ path: String) throws -> [String] {
+    // MARK: - Parsing (no file system: what `attend-fuzz captions` feeds)
+
+    /// The captions of a `Flickr8k.token.txt` text, keyed by image file name, in file order, with the number of
+    /// lines skipped because `isPresent` says their image is missing. `file` only names the source in errors.
+    public static func parseCaptions(_ text: String, file: String,
+                                     isPresent: (String) -> Bool) throws -> (captions: [String: [String]], missing: Int) {
+        var captions: [String: [String]] = [:]
+        var missing = 0
+        for (index, line) in lines(text).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let tab = line.firstIndex(of: "\t"), let hash = line[..<tab].lastIndex(of: "#") else {
+                throw CaptionCorpusError.malformedCaptionLine(file: file, line: index + 1)
+            }
+            let image = String(line[..<hash])
+            guard isPresent(image) else { missing += 1; continue }
+            captions[image, default: []].append(String(line[line.index(after: tab)...]))
+        }
+        return (captions, missing)
+    }
+
+    /// The image names of a split list, one a line, blank lines and surrounding spaces dropped.
+    public static func parseSplit(_ text: String) -> [String] {
+        lines(text).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A text file's contents, with a clear error naming a missing file.
+    static func readText(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw CaptionCorpusError.missingFile(path) }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// Lines of a text; tolerates CRLF.
+    static func lines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
     }

@@ -179,17 +179,27 @@ public enum ModelFile {
         } catch {
             throw ModelFileError.badHeader(path: path, reason: "JSON does not parse (\(error))")
         }
-        let payloadEnd = header.tensors.map { $0.offset + $0.length }.max() ?? 0
-        guard payloadStart + payloadEnd + 4 <= bytes.count else {
-            throw ModelFileError.truncated(path: path,
-                                           reason: "tensors need \(payloadStart + payloadEnd + 4) bytes, file has \(bytes.count)")
+        // Each tensor within the payload, compared without adding the file's numbers: an offset near Int.max
+        // must be a clear error, not an overflow.
+        let payloadBytes = bytes.count - 4 - payloadStart
+        for entry in header.tensors {
+            guard entry.offset >= 0, entry.length >= 0 else {
+                throw ModelFileError.tensorMismatch(path: path, tensor: entry.name,
+                                                    reason: "offset \(entry.offset), length \(entry.length) bytes")
+            }
+            guard entry.length <= payloadBytes, entry.offset <= payloadBytes - entry.length else {
+                throw ModelFileError.truncated(path: path, reason: "tensor \(entry.name) needs bytes \(entry.offset) to "
+                    + "\(entry.offset) + \(entry.length) of the payload, which has \(payloadBytes)")
+            }
         }
         let stored = load(bytes, at: bytes.count - 4)
         let computed = bytes.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count - 4) }
         guard stored == computed else {
             throw ModelFileError.checksumMismatch(path: path, stored: stored, computed: computed)
         }
-        if let problem = header.config.problem() { throw ModelFileError.badHeader(path: path, reason: problem) }
+        if let problem = sizeProblem(header.config) ?? header.config.problem() {
+            throw ModelFileError.badHeader(path: path, reason: problem)
+        }
         guard header.vocabulary.count == header.config.vocabularySize,
               Array(header.vocabulary.prefix(4)) == Vocabulary.specialTokens,
               Set(header.vocabulary).count == header.vocabulary.count else {
@@ -197,6 +207,12 @@ public enum ModelFile {
         }
 
         let layout = ParameterLayout(config: header.config)
+        // Every parameter takes at least 2 bytes of payload (f16): a header cannot make this allocate more than
+        // its file could fill.
+        guard layout.count <= payloadBytes / 2 else {
+            throw ModelFileError.truncated(path: path, reason: "the configuration has \(layout.count) parameters, "
+                + "more than \(payloadBytes) bytes of tensors can hold")
+        }
         let entriesByName = Dictionary(header.tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var parameters = [Float](repeating: 0, count: layout.count)
         let reader = TensorReader(bytes: bytes, payloadStart: payloadStart, version: version, path: path,
@@ -286,6 +302,34 @@ func floatFromHalfBits(_ bits: UInt16) -> Float {
     let exponent = h & 0x7C00
     let value = exponent == 0x7C00 ? special : (exponent == 0 ? subnormal : normal)
     return Float(bitPattern: value.bitPattern | (h & 0x8000) << 16)
+}
+
+// MARK: - Sizes a stored configuration may give
+
+/// Largest width (channels, sizes, vocabulary) and picture side a model file may declare: far above every real model
+/// (the default's widest layer has 1,280 channels, its input 224 pixels), and small enough that the layout's products
+/// of two or three of them cannot overflow. A header past them is refused before any layout is built from it.
+let maxStoredWidth = 1 << 16
+let maxStoredImageSize = 1 << 13
+let maxStoredStages = 64
+
+private func sizeProblem(_ config: ModelConfig) -> String? {
+    let widths = [("projectionSize", config.projectionSize), ("embeddingSize", config.embeddingSize),
+                  ("hiddenSize", config.hiddenSize), ("attentionSize", config.attentionSize),
+                  ("vocabularySize", config.vocabularySize)]
+    if let (name, value) = widths.first(where: { $0.1 > maxStoredWidth }) {
+        return "\(name) \(value) is over \(maxStoredWidth)"
+    }
+    switch config.encoder {
+    case .scratch(let scratch):
+        if scratch.channels.count > maxStoredStages { return "\(scratch.channels.count) encoder stages, over \(maxStoredStages)" }
+        if scratch.channels.contains(where: { $0 > maxStoredWidth }) { return "encoder channels over \(maxStoredWidth)" }
+        if scratch.strides.contains(where: { $0 > maxStoredImageSize }) { return "encoder strides over \(maxStoredImageSize)" }
+        if scratch.imageSize > maxStoredImageSize { return "imageSize \(scratch.imageSize) is over \(maxStoredImageSize)" }
+    case .efficientNetLite0(let lite0):
+        if lite0.imageSize > maxStoredImageSize { return "imageSize \(lite0.imageSize) is over \(maxStoredImageSize)" }
+    }
+    return nil
 }
 
 private func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }

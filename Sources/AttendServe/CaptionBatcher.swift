@@ -26,13 +26,20 @@ final class CaptionBatcher: Service, @unchecked Sendable {
     private struct Job {
         var pixels: RGBImage
         var options: CaptionOptions
-        var done: CheckedContinuation<Caption, Never>
+        /// When the picture joined the queue (DispatchTime's nanoseconds).
+        var queued: UInt64
+        /// Whether its client has gone (the connection closed): then no one waits for the caption.
+        var abandoned: @Sendable () -> Bool
+        /// nil: dropped from the queue uncaptioned.
+        var done: CheckedContinuation<Caption?, Never>
     }
 
     let captioner: ImageCaptioner
     let capacity: Int
     let maxBatch: Int
     private let batchWait: TimeInterval
+    /// Longest a picture waits for the model before its request is refused, in nanoseconds.
+    private let queueTimeout: UInt64
     private let metrics: ServeMetrics
 
     private let condition = NSCondition()   // guards everything below
@@ -43,8 +50,11 @@ final class CaptionBatcher: Service, @unchecked Sendable {
     private var workerFinished = false
     private var exited: CheckedContinuation<Void, Never>?
 
-    init(captioner: ImageCaptioner, capacity: Int, maxBatch: Int, batchWaitMilliseconds: Int, metrics: ServeMetrics) {
-        precondition(capacity >= 1 && maxBatch >= 1 && batchWaitMilliseconds >= 0, "limits are positive")
+    init(captioner: ImageCaptioner, capacity: Int, maxBatch: Int, batchWaitMilliseconds: Int, queueTimeoutSeconds: Int,
+         metrics: ServeMetrics) {
+        precondition(capacity >= 1 && maxBatch >= 1 && batchWaitMilliseconds >= 0 && queueTimeoutSeconds >= 1,
+                     "limits are positive")
+        self.queueTimeout = UInt64(queueTimeoutSeconds) * 1_000_000_000
         self.captioner = captioner
         self.capacity = capacity
         self.maxBatch = maxBatch
@@ -84,19 +94,28 @@ final class CaptionBatcher: Service, @unchecked Sendable {
 
     // MARK: - Captioning
 
-    /// Captions one picture at the model's input size, in whatever batch the worker forms.
-    func caption(_ pixels: RGBImage, options: CaptionOptions, ticket: Ticket) async -> Caption {
+    /// Captions one picture at the model's input size, in whatever batch the worker forms. A picture that waits
+    /// longer than the queue timeout is refused (503), and one whose client has gone (`abandoned`) is dropped
+    /// before the model spends anything on it.
+    func caption(_ pixels: RGBImage, options: CaptionOptions, ticket: Ticket, retryAfter: Int,
+                 abandoned: @escaping @Sendable () -> Bool) async throws -> Caption {
         precondition(pixels.width == captioner.input.size && pixels.height == captioner.input.size,
                      "pixels are at the model's input size")
-        return await withCheckedContinuation { done in
+        let caption = await withCheckedContinuation { done in
             condition.withLock {
                 precondition(!ticket.submitted, "one picture per request")
                 ticket.submitted = true
                 arriving -= 1
-                pending.append(Job(pixels: pixels, options: options, done: done))
+                pending.append(Job(pixels: pixels, options: options, queued: DispatchTime.now().uptimeNanoseconds,
+                                   abandoned: abandoned, done: done))
                 condition.broadcast()
             }
         }
+        guard let caption else {
+            throw ServeError.unavailable("the picture waited over \(queueTimeout / 1_000_000_000) s for the model "
+                                         + "(attend serve --queue-timeout); retry shortly", retryAfter: retryAfter)
+        }
+        return caption
     }
 
     /// The worker's loop: wait for work, gather a batch, caption it, hand the captions back.
@@ -110,6 +129,7 @@ final class CaptionBatcher: Service, @unchecked Sendable {
                 if !condition.wait(until: deadline) { break }
             }
             let batch = takeBatch()
+            if batch.isEmpty { continue }   // every job taken was dropped
             condition.unlock()
             let start = DispatchTime.now().uptimeNanoseconds
             let captions = captioner.caption(pixels: batch.map(\.pixels), options: batch[0].options)
@@ -125,11 +145,26 @@ final class CaptionBatcher: Service, @unchecked Sendable {
     }
 
     /// Up to `maxBatch` pending jobs decoded alike (one batch runs one beam width, word limit and α),
-    /// oldest first. Called with the lock held.
+    /// oldest first, after dropping the jobs whose client has gone or whose wait is over the queue timeout
+    /// (answered nil). Called with the lock held.
     private func takeBatch() -> [Job] {
-        let options = pending[0].options
-        var batch: [Job] = [], rest: [Job] = []
+        let now = DispatchTime.now().uptimeNanoseconds
+        var live: [Job] = []
         for job in pending {
+            let reason = job.abandoned() ? "gone" : (now - job.queued > queueTimeout ? "timeout" : nil)
+            if let reason {
+                metrics.recordDropped(reason: reason)
+                job.done.resume(returning: nil)
+            } else {
+                live.append(job)
+            }
+        }
+        guard let options = live.first?.options else {
+            pending = []
+            return []
+        }
+        var batch: [Job] = [], rest: [Job] = []
+        for job in live {
             if batch.count < maxBatch && job.options == options { batch.append(job) } else { rest.append(job) }
         }
         pending = rest

@@ -1,6 +1,7 @@
 import Attend
 import AttendImage
 import AttendModel
+import AttendUpload
 import Foundation
 import Hummingbird
 import NIOPosix
@@ -14,6 +15,8 @@ struct CaptionRoutes: Sendable {
     let batcher: CaptionBatcher
     let workers: NIOThreadPool
     let metrics: ServeMetrics
+    /// Bytes of uploads held in memory at once (`--upload-memory-mb`).
+    let uploads: UploadBudget
     /// The answer to `GET /healthz`, fixed once the model is loaded.
     let health: ByteBuffer
 
@@ -27,6 +30,7 @@ struct CaptionRoutes: Sendable {
         self.batcher = batcher
         self.workers = workers
         self.metrics = metrics
+        uploads = UploadBudget(capacity: configuration.uploadMemoryBytes)
         health = ByteBuffer(bytes: Self.healthJSON(batcher.captioner, configuration: configuration))
     }
 
@@ -34,21 +38,21 @@ struct CaptionRoutes: Sendable {
         router.get("/") { _, _ in Self.page }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: Self.json, body: ResponseBody(byteBuffer: health)) }
         router.get("/metrics") { _, _ in metricsResponse() }
-        router.post("/v1/caption") { request, _ in try await caption(request) }
-        router.post("/v1/overlay") { request, _ in try await overlay(request) }
+        router.post("/v1/caption") { request, context in try await caption(request, context: context) }
+        router.post("/v1/overlay") { request, context in try await overlay(request, context: context) }
     }
 
     // MARK: - Captions and sheets
 
-    func caption(_ request: Request) async throws -> Response {
-        try await captioned(request, forSheet: false) { prepared, caption, _ in
+    func caption(_ request: Request, context: ServeRequestContext) async throws -> Response {
+        try await captioned(request, context: context, forSheet: false) { prepared, caption, _ in
             let line = CaptionJSON(path: prepared.name, caption: caption, gridSize: batcher.captioner.gridSize).line()
             return Response(status: .ok, headers: Self.json, body: ResponseBody(byteBuffer: ByteBuffer(string: line)))
         }
     }
 
-    func overlay(_ request: Request) async throws -> Response {
-        try await captioned(request, forSheet: true) { prepared, caption, query in
+    func overlay(_ request: Request, context: ServeRequestContext) async throws -> Response {
+        try await captioned(request, context: context, forSheet: true) { prepared, caption, query in
             let grid = batcher.captioner.gridSize
             let png = try await workers.runIfActive {
                 try AttentionSheet(caption: caption, picture: prepared.display!, grid: grid, style: query.style).png()
@@ -58,16 +62,29 @@ struct CaptionRoutes: Sendable {
         }
     }
 
-    /// What both POST routes do before answering: parse the query, take a place in the queue, read and
-    /// decode the upload beside the model, caption it in the next batch; then `answer` while still admitted.
+    /// What both POST routes do before answering: parse the query, read the upload (its bytes counted against
+    /// `--upload-memory-mb`), take a place in the queue, decode the upload beside the model, caption it in the
+    /// next batch; then `answer` while still admitted. The body is read before admission, so a client trickling
+    /// its upload holds its connection (until `--request-timeout`), never a place in the queue. A client that
+    /// closes its connection while its picture waits for the model is dropped from the queue.
     private func captioned(
-        _ request: Request, forSheet: Bool,
+        _ request: Request, context: ServeRequestContext, forSheet: Bool,
         answer: (Prepared, Caption, CaptionQuery) async throws -> Response
     ) async throws -> Response {
         let query = try CaptionQuery(request.uri.queryParameters, defaults: configuration.captionDefaults)
-        return try await batcher.admitted(retryAfter: configuration.retryAfterSeconds) { ticket in
-            let prepared = try await prepare(request, forSheet: forSheet)
-            let caption = await batcher.caption(prepared.pixels, options: query.options, ticket: ticket)
+        let channel = context.channel, retryAfter = configuration.retryAfterSeconds
+        let read = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes, budget: uploads,
+                                              retryAfter: retryAfter)
+        var upload: ImageUpload? = read.upload
+        var held = read.reserved
+        defer { uploads.release(held) }
+        return try await batcher.admitted(retryAfter: retryAfter) { ticket in
+            let prepared = try await prepare(upload!, forSheet: forSheet)
+            upload = nil   // the photo's bytes are done with: only the model's input waits in the queue
+            uploads.release(held)
+            held = 0
+            let caption = try await batcher.caption(prepared.pixels, options: query.options, ticket: ticket,
+                                                    retryAfter: retryAfter, abandoned: { !channel.isActive })
             return try await answer(prepared, caption, query)
         }
     }
@@ -81,9 +98,8 @@ struct CaptionRoutes: Sendable {
         var display: RGBImage?
     }
 
-    /// Reads the upload, then decodes it on a worker thread; a bad picture becomes its 4xx.
-    private func prepare(_ request: Request, forSheet: Bool) async throws -> Prepared {
-        let upload = try await ImageUpload.read(request, maxBytes: configuration.maxBodyBytes)
+    /// Decodes the upload on a worker thread; a bad picture becomes its 4xx.
+    private func prepare(_ upload: ImageUpload, forSheet: Bool) async throws -> Prepared {
         let input = batcher.captioner.input, options = configuration.decodeOptions
         do {
             return try await workers.runIfActive {
@@ -136,6 +152,11 @@ struct CaptionRoutes: Sendable {
             var max_pixels: Int
             var queue: Int
             var max_batch: Int
+            var upload_memory_bytes: Int
+            var max_connections: Int
+            var header_timeout_seconds: Int
+            var request_timeout_seconds: Int
+            var queue_timeout_seconds: Int
         }
         let health = Health(
             model: URL(fileURLWithPath: captioner.modelPath).deletingPathExtension().lastPathComponent,
@@ -143,7 +164,12 @@ struct CaptionRoutes: Sendable {
             grid: captioner.gridSize,
             vocabulary: captioner.vocabulary.count, metadata: captioner.captioner.model.metadata,
             limits: Limits(max_body_bytes: configuration.maxBodyBytes, max_pixels: configuration.maxPixels,
-                           queue: configuration.queueCapacity, max_batch: configuration.maxBatch))
+                           queue: configuration.queueCapacity, max_batch: configuration.maxBatch,
+                           upload_memory_bytes: configuration.uploadMemoryBytes,
+                           max_connections: configuration.maxConnections,
+                           header_timeout_seconds: configuration.headerTimeoutSeconds,
+                           request_timeout_seconds: configuration.requestTimeoutSeconds,
+                           queue_timeout_seconds: configuration.queueTimeoutSeconds))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(health)) ?? Data(#"{"status":"ok"}"#.utf8))

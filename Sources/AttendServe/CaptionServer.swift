@@ -1,5 +1,6 @@
 import Attend
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -33,7 +34,8 @@ public final class CaptionServer: Sendable {
         let metrics = ServeMetrics(maxBatch: configuration.maxBatch)
         let batcher = CaptionBatcher(captioner: captioner, capacity: configuration.queueCapacity,
                                      maxBatch: configuration.maxBatch,
-                                     batchWaitMilliseconds: configuration.batchWaitMilliseconds, metrics: metrics)
+                                     batchWaitMilliseconds: configuration.batchWaitMilliseconds,
+                                     queueTimeoutSeconds: configuration.queueTimeoutSeconds, metrics: metrics)
         let workers = NIOThreadPool(numberOfThreads: configuration.threads)
         workers.start()
         defer { workers.shutdownGracefully { _ in } }
@@ -44,11 +46,19 @@ public final class CaptionServer: Sendable {
             .register(on: router)
 
         let logger = logger, configuration = configuration
+        let connections = reserveOpenFiles(connections: configuration.maxConnections)
+        if connections < configuration.maxConnections {
+            logger.warning("the open-file limit leaves room for \(connections) connections, not --max-connections \(configuration.maxConnections)")
+        }
+        let (header, whole) = (configuration.headerTimeoutSeconds, configuration.requestTimeoutSeconds)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
-                                                    serverName: "attend"),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestDeadlines(headerSeconds: header, requestSeconds: whole, metrics: metrics)],
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "attend",
+                availableConnectionsDelegate: MaximumAvailableConnections(connections, logger: logger)),
             services: [batcher],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port

@@ -19,6 +19,9 @@ public struct ServeConfiguration: Sendable {
     /// Largest picture, width × height from its header, checked before any pixel buffer exists.
     /// 50 megapixels: above every phone camera, and its RGB buffer (150 MB) still fits a small pod.
     public var maxPixels = 50_000_000
+    /// Bytes of request bodies held in memory at once, over all connections; an upload that would pass it gets 503.
+    /// Bodies are read before a request is admitted to the queue, so this, not the queue, bounds their memory.
+    public var uploadMemoryBytes = 256 << 20
     /// Requests admitted at once (reading, decoding, waiting for or in the model); the next gets 503.
     public var queueCapacity = 64
     /// Images captioned together in one model batch at most.
@@ -29,6 +32,18 @@ public struct ServeConfiguration: Sendable {
     /// Seconds a connection may stay silent (between requests, or a client that stops sending mid-body)
     /// before it is closed.
     public var idleTimeoutSeconds = 30
+    /// Connections open at once. At the cap the server accepts no more (the kernel's backlog holds them) until
+    /// one closes. Each needs a file descriptor: the server raises its soft open-file limit to fit, up to the
+    /// hard limit, and lowers the cap if even that is short.
+    public var maxConnections = 2048
+    /// Seconds a connection has to send a request's head (line and headers), counted from its start or from the
+    /// end of the previous answer, however slowly it trickles them.
+    public var headerTimeoutSeconds = 10
+    /// Seconds a request has, from its head, to send its whole body, however slowly it trickles it.
+    public var requestTimeoutSeconds = 60
+    /// Seconds a decoded picture may wait for the model; after that the request is answered 503 (the queue is
+    /// not keeping up) rather than captioned late.
+    public var queueTimeoutSeconds = 10
     /// How a request that says nothing in its query is decoded (the command's --beam, --max-words…).
     public var captionDefaults = CaptionOptions()
     /// Seconds a 503 tells the client to wait (`Retry-After`).
@@ -46,6 +61,11 @@ public struct ServeConfiguration: Sendable {
         if maxBatch < 1 { return "--max-batch must be at least 1" }
         if batchWaitMilliseconds < 0 { return "--batch-wait-ms must be 0 or more" }
         if idleTimeoutSeconds < 1 { return "--idle-timeout must be at least 1 second" }
+        if uploadMemoryBytes < maxBodyBytes { return "--upload-memory-mb must be at least --max-body-mb" }
+        if maxConnections < 1 { return "--max-connections must be at least 1" }
+        if headerTimeoutSeconds < 1 { return "--header-timeout must be at least 1 second" }
+        if requestTimeoutSeconds < 1 { return "--request-timeout must be at least 1 second" }
+        if queueTimeoutSeconds < 1 { return "--queue-timeout must be at least 1 second" }
         return nil
     }
 

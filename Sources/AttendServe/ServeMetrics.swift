@@ -28,6 +28,13 @@ final class ServeMetrics: @unchecked Sendable {
     private var batchSizes: Histogram
     private var batchSeconds = Histogram(bounds: ServeMetrics.latencyBuckets)
     private var images = 0
+    /// Pictures taken out of the model's queue unseen, by reason: "timeout" (over --queue-timeout), "gone"
+    /// (the client closed its connection).
+    private var dropped: [String: Int] = [:]
+    /// Connections closed by a deadline (--header-timeout, --request-timeout).
+    private var deadlineCloses = 0
+    /// Connections open now.
+    private var connections = 0
 
     init(maxBatch: Int) {
         // 1, 2, 4, … up to the largest batch the worker forms.
@@ -50,6 +57,12 @@ final class ServeMetrics: @unchecked Sendable {
             images += size
         }
     }
+
+    func recordDropped(reason: String) { lock.withLock { dropped[reason, default: 0] += 1 } }
+
+    func recordDeadlineClose() { lock.withLock { deadlineCloses += 1 } }
+
+    func recordConnection(opened: Bool) { lock.withLock { connections += opened ? 1 : -1 } }
 
     // MARK: - Exposition
 
@@ -79,6 +92,14 @@ final class ServeMetrics: @unchecked Sendable {
         out += batchSeconds.lines(name: "attend_model_batch_duration_seconds", labels: nil)
         header("attend_images_captioned_total", "counter", "Images the model captioned.")
         out += "attend_images_captioned_total \(images)\n"
+        header("attend_model_dropped_total", "counter",
+               "Pictures removed from the model's queue uncaptioned: waited over --queue-timeout, or their client left.")
+        for reason in ["gone", "timeout"] { out += "attend_model_dropped_total{reason=\"\(reason)\"} \(dropped[reason] ?? 0)\n" }
+        header("attend_connections_deadline_closed_total", "counter",
+               "Connections closed because a request's head or body did not arrive in time.")
+        out += "attend_connections_deadline_closed_total \(deadlineCloses)\n"
+        header("attend_connections_open", "gauge", "HTTP connections open now (at most --max-connections).")
+        out += "attend_connections_open \(connections)\n"
         for gauge in gauges {
             header(gauge.name, "gauge", gauge.help)
             out += "\(gauge.name) \(format(gauge.value))\n"

@@ -42,6 +42,21 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a silent connection is kept open.", valueName: "s"))
     var idleTimeout = ServeConfiguration().idleTimeoutSeconds
 
+    @Option(help: ArgumentHelp("Megabytes of uploads held in memory at once, over all connections.", valueName: "mb"))
+    var uploadMemoryMb: Double = 256
+
+    @Option(help: ArgumentHelp("Connections open at once; more wait unaccepted until one closes.", valueName: "n"))
+    var maxConnections = ServeConfiguration().maxConnections
+
+    @Option(help: ArgumentHelp("Seconds a connection has to send a request's head, however slowly.", valueName: "s"))
+    var headerTimeout = ServeConfiguration().headerTimeoutSeconds
+
+    @Option(help: ArgumentHelp("Seconds a request has, from its head, to send its whole body.", valueName: "s"))
+    var requestTimeout = ServeConfiguration().requestTimeoutSeconds
+
+    @Option(help: ArgumentHelp("Seconds a picture may wait for the model before the request gets 503.", valueName: "s"))
+    var queueTimeout = ServeConfiguration().queueTimeoutSeconds
+
     @OptionGroup var modelOptions: ModelOptions
 
     var serveConfiguration: ServeConfiguration {
@@ -56,6 +71,11 @@ struct ServeCommand: ParsableCommand {
         configuration.maxBatch = maxBatch
         configuration.batchWaitMilliseconds = batchWaitMs
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.maxConnections = maxConnections
+        configuration.uploadMemoryBytes = Int((uploadMemoryMb * 1_048_576).rounded())
+        configuration.headerTimeoutSeconds = headerTimeout
+        configuration.requestTimeoutSeconds = requestTimeout
+        configuration.queueTimeoutSeconds = queueTimeout
         configuration.captionDefaults = modelOptions.captionOptions
         return configuration
     }
@@ -63,6 +83,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         try modelOptions.validate()
         guard maxBodyMb.isFinite && maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be more than 0") }
+        guard uploadMemoryMb.isFinite && uploadMemoryMb > 0 else { throw ValidationError("--upload-memory-mb must be more than 0") }
         if let problem = serveConfiguration.problem() { throw ValidationError(problem) }
     }
 

@@ -31,24 +31,44 @@ final class ServeBatchingTests: XCTestCase {
         XCTAssertLessThan(batches, Double(count), "some requests were captioned together")
     }
 
+    /// With one place in the queue and slow captions (beam 10, one image a batch), twelve requests at once: the
+    /// ones that find the place taken are refused with 503 + Retry-After, the others answered; then all is well.
     func testFullQueueIsRefusedWithRetryAfter() throws {
+        var configuration = ServerFixture.testConfiguration()
+        configuration.queueCapacity = 1
+        configuration.maxBatch = 1
+        let server = try ServerFixture(configuration: configuration)
+        defer { server.stop() }
+        let body = Fixtures.scene
+        let answers = LockedAnswers()
+        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+            answers.add(try? RawHTTPClient.request(port: server.port, path: "/v1/caption?beam=10&max_words=50", body: body))
+        }
+        let all = answers.all
+        XCTAssertEqual(all.count, 12, "every request was answered")
+        let refused = all.filter { $0.status == 503 }
+        XCTAssertFalse(refused.isEmpty, "twelve requests at once never found the one place taken")
+        XCTAssertTrue(refused.allSatisfy { $0.headers["retry-after"] == "1" && $0.error?.contains("queue is full") == true },
+                      refused.map(\.text).joined(separator: "\n"))
+        XCTAssertEqual(all.filter { $0.status == 200 }.count + refused.count, 12, all.map(\.text).joined(separator: "\n"))
+        XCTAssertEqual(try RawHTTPClient.request(port: server.port, path: "/v1/caption", body: body).status, 200)
+    }
+
+    /// A body still arriving holds its connection, not the queue's one place: another request is answered meanwhile.
+    func testTricklingUploadDoesNotHoldTheQueue() throws {
         var configuration = ServerFixture.testConfiguration()
         configuration.queueCapacity = 1
         let server = try ServerFixture(configuration: configuration)
         defer { server.stop() }
-        // The one place is held by a request whose body is still arriving.
         let holder = try RawHTTPClient(port: server.port)
         let body = Fixtures.scene
         holder.send("POST /v1/caption HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: \(body.count)\r\n\r\n")
         holder.send(Array(body.prefix(100)))
         Thread.sleep(forTimeInterval: 0.2)
-        let refused = try RawHTTPClient.request(port: server.port, path: "/v1/caption", body: body)
-        XCTAssertEqual(refused.status, 503, refused.text)
-        XCTAssertEqual(refused.headers["retry-after"], "1")
-        XCTAssertTrue(refused.error?.contains("queue is full") ?? false, refused.text)
+        let other = try RawHTTPClient.request(port: server.port, path: "/v1/caption", body: body)
+        XCTAssertEqual(other.status, 200, other.text)
         holder.send(Array(body.dropFirst(100)))
         XCTAssertEqual(try holder.answer().status, 200)
-        XCTAssertEqual(try RawHTTPClient.request(port: server.port, path: "/v1/caption", body: body).status, 200)
     }
 
     /// The built binary: SIGTERM while a request is half sent; that request is still answered, then exit 0.
@@ -126,4 +146,16 @@ private final class Results: @unchecked Sendable {
     func set(_ i: Int, _ answer: RawHTTPClient.Answer?) { lock.withLock { list[i] = answer } }
 
     var answers: [RawHTTPClient.Answer?] { lock.withLock { list } }
+}
+
+private final class LockedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [RawHTTPClient.Answer] = []
+
+    func add(_ answer: RawHTTPClient.Answer?) {
+        guard let answer else { return }
+        lock.withLock { answers.append(answer) }
+    }
+
+    var all: [RawHTTPClient.Answer] { lock.withLock { answers } }
 }

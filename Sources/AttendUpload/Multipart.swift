@@ -4,10 +4,10 @@
 /// field, found without copying anything but that field.
 ///
 /// Only what browsers and curl send is read: CRLF line ends, `Content-Disposition: form-data; name="…"`.
-/// A body that breaks the format is a client's mistake (`ServeError.badRequest`), never a crash.
-enum Multipart {
+/// A body that breaks the format is a client's mistake (`UploadError.malformed`), never a crash.
+public enum Multipart {
     /// The boundary of a `multipart/form-data; boundary=…` Content-Type, quoted or not.
-    static func boundary(contentType: String) -> String? {
+    public static func boundary(contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0].trimmingSpaces().lowercased() == "boundary" else { continue }
@@ -20,24 +20,24 @@ enum Multipart {
     }
 
     /// The field `name` of `body`: its bytes and the file name the client gave, if any.
-    static func field(_ name: String, in body: [UInt8], boundary: String) throws -> (bytes: [UInt8], fileName: String?) {
+    public static func field(_ name: String, in body: [UInt8], boundary: String) throws -> (bytes: [UInt8], fileName: String?) {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)
         guard var cursor = find(delimiter, in: body, from: 0) else {
-            throw ServeError.badRequest("multipart body without its boundary")
+            throw UploadError.malformed("multipart body without its boundary")
         }
         cursor += delimiter.count
         while true {
             // After a delimiter: "--" closes the body, CRLF opens a part.
             if body[cursor...].starts(with: Array("--".utf8)) { break }
-            guard body[cursor...].starts(with: [13, 10]) else { throw ServeError.badRequest("malformed multipart body") }
+            guard body[cursor...].starts(with: [13, 10]) else { throw UploadError.malformed("malformed multipart body") }
             let headersStart = cursor + 2
             guard let headersEnd = find([13, 10, 13, 10], in: body, from: headersStart) else {
-                throw ServeError.badRequest("malformed multipart body: a part's headers do not end")
+                throw UploadError.malformed("malformed multipart body: a part's headers do not end")
             }
             let contentStart = headersEnd + 4
             guard let contentEnd = find(separator, in: body, from: contentStart) else {
-                throw ServeError.badRequest("multipart body ends before its closing boundary")
+                throw UploadError.malformed("multipart body ends before its closing boundary")
             }
             let headers = String(decoding: body[headersStart..<headersEnd], as: UTF8.self)
             if let disposition = formData(headers), disposition.name == name {
@@ -45,7 +45,7 @@ enum Multipart {
             }
             cursor = contentEnd + separator.count
         }
-        throw ServeError.badRequest("multipart body has no field '\(name)': send the image as the field 'image'")
+        throw UploadError.malformed("multipart body has no field '\(name)': send the image as the field 'image'")
     }
 
     /// `name` and `filename` of a part's `Content-Disposition: form-data` header.
