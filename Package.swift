@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "AttendEvalTests", dependencies: ["AttendEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath"]),
         .testTarget(name: "AttendCLITests", dependencies: ["AttendImage", "AttendModel"]),
+        .testTarget(name: "AttendTests", dependencies: ["Attend", "AttendImage"]),
         .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage"]),
     ]
 )
