@@ -6,7 +6,7 @@ public enum AltText {
                           "photo of", "image of"]
 
     /// `caption` in sentence case, with a final full stop and without "a picture of" (or a like phrase) at its
-    /// start or end. An empty caption gives "".
+    /// start or end, as long as two words are left. An empty caption gives "".
     public static func format(_ caption: String) -> String {
         var words = caption.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
         while let last = words.last, last.allSatisfy({ $0 == "." || $0 == "," }) { words.removeLast() }
@@ -15,11 +15,11 @@ public enum AltText {
             changed = false
             for filler in fillers {
                 let phrase = filler.split(separator: " ").map(String.init)
-                if words.count > phrase.count, words.prefix(phrase.count).map({ $0.lowercased() }) == phrase {
+                if words.count - phrase.count >= 2, words.prefix(phrase.count).map({ $0.lowercased() }) == phrase {
                     words.removeFirst(phrase.count)
                     changed = true
                 }
-                if words.count > phrase.count, words.suffix(phrase.count).map({ $0.lowercased() }) == phrase {
+                if words.count - phrase.count >= 2, words.suffix(phrase.count).map({ $0.lowercased() }) == phrase {
                     words.removeLast(phrase.count)
                     changed = true
                 }

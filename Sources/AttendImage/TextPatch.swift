@@ -45,7 +45,8 @@ public enum TextPatch {
                 hunks.append((first, last, [edit]))
             }
         }
-        var out = "--- a/\(path)\n+++ b/\(path)\n"
+        let name = path.drop { $0 == "/" }      // as git writes names: relative, so `patch -p1` accepts them
+        var out = "--- a/\(name)\n+++ b/\(name)\n"
         var shift = 0
         for hunk in hunks {
             let a = max(0, hunk.first - context), b = min(lineStarts.count - 1, hunk.last + context)
