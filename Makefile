@@ -2,19 +2,27 @@
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
 APT_PKGS = libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev
+# What the tests check the product with (exiftool reads back the metadata `attend batch --embed/--sidecars` writes).
+TEST_APT_PKGS = libimage-exiftool-perl patch
 RELEASE_BIN = .build/release/attend
 DEMO_PHOTOS ?= samples/astronaut.png samples/chelsea.png samples/coffee.png samples/rocket.jpg
 DEMO_SHEET ?= samples/chelsea.png
 # A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
 PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
-.PHONY: all deps build demo test install bench bench-image clean fuzz fuzz-build fuzz-smoke test-asan
+.PHONY: all deps test-deps apt-install build demo test install bench bench-image clean fuzz fuzz-build fuzz-smoke test-asan
 
 all: build
 
 # Installs the system libraries the package links, only when one is missing (needs root, as on CI).
 deps:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PKGS="$(APT_PKGS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PKGS="$(TEST_APT_PKGS)"
+
+apt-install:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -34,7 +42,7 @@ demo: build
 # The whole suite. The release binary is built first: the command-line tests (and the synthetic
 # training run) use it through ATTEND_BIN. Then every fuzz target for FUZZ_SMOKE_SECONDS, so the harnesses
 # keep building and the committed corpus seeds still pass under the sanitizers.
-test: build
+test: build test-deps
 	ATTEND_BIN=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
 	$(MAKE) fuzz-smoke
 

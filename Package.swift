@@ -78,5 +78,6 @@ let package = Package(
         .testTarget(name: "AttendFuzzingTests", dependencies: ["AttendFuzzing", "AttendUpload", "AttendModel", "AttendImage",
                                                                "AttendEval"],
                     resources: [.copy("Regressions")]),
+        .testTarget(name: "AttendTests", dependencies: ["Attend", "AttendImage"]),
     ]
 )

@@ -17,6 +17,8 @@ public struct BatchSettings: Sendable {
     public var decoding = DecodeOptions()
     /// Attention sheets to write, if any.
     public var overlays: OverlaySettings?
+    /// Sidecars or embedded descriptions to write, if any.
+    public var photoMetadata: PhotoMetadataSettings?
 
     public init() {}
 }
@@ -160,23 +162,40 @@ public final class BatchRunner: @unchecked Sendable {
         }
         for ((index, prepared), caption) in zip(good, captions) {
             let item = items[index]
-            var seconds = item.seconds + modelShare
-            var record = BatchRecord(path: item.entry.path, caption: caption.text, logprob: caption.logProbability)
-            if let overlays = settings.overlays, let picture = prepared.picture {
-                let sheetStart = DispatchTime.now().uptimeNanoseconds
-                let sheetPath = overlays.sheetPath(for: item.entry)
-                do {
-                    try drawSheet(caption: caption, picture: picture, overlays: overlays, to: sheetPath)
-                    record.overlay = sheetPath
-                } catch {
-                    record = BatchRecord(path: item.entry.path, error: "cannot write the attention sheet \(sheetPath): \(error)")
-                }
-                seconds += Double(DispatchTime.now().uptimeNanoseconds - sheetStart) / 1e9
-            }
-            if !record.failed { record.ms = seconds * 1000 }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var record = writeOutputs(caption: caption, picture: prepared.picture, entry: item.entry)
+            let outputSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if !record.failed { record.ms = (item.seconds + modelShare + outputSeconds) * 1000 }
             records[index] = record
         }
         return records
+    }
+
+    /// The image's record, after writing what else the settings ask for (sheet, sidecar, the photo's own
+    /// metadata); an error record when one of those cannot be written.
+    private func writeOutputs(caption: Caption, picture: RGBImage?, entry: WalkEntry) -> BatchRecord {
+        var record = BatchRecord(path: entry.path, caption: caption.text, logprob: caption.logProbability)
+        if let overlays = settings.overlays, let picture {
+            let sheetPath = overlays.sheetPath(for: entry)
+            do {
+                try drawSheet(caption: caption, picture: picture, overlays: overlays, to: sheetPath)
+                record.overlay = sheetPath
+            } catch {
+                return BatchRecord(path: entry.path, error: "cannot write the attention sheet \(sheetPath): \(error)")
+            }
+        }
+        if let metadata = settings.photoMetadata {
+            // The classifier's confident labels (as confident as a label the caption must name) join the caption's
+            // object words.
+            let confident = caption.labels.filter { $0.probability >= settings.caption.grounding.constraintThreshold }
+            let keywords = CaptionKeywords.keywords(caption: caption.text, labels: confident.map(\.word))
+            do {
+                try metadata.write(caption: caption.text, keywords: keywords, for: entry.path)
+            } catch {
+                return BatchRecord(path: entry.path, error: "\(error)")
+            }
+        }
+        return record
     }
 
     /// The same sheet `attend overlay` draws.

@@ -240,6 +240,11 @@ public enum ModelFile {
                 throw ModelFileError.badHeader(path: reader.path, reason: "classifier class \"\(entry.name)\": \(problem)")
             }
         }
+        // Each value takes at least 2 bytes of payload: the header cannot make this allocate more than the file holds.
+        guard K <= (reader.bytes.count - 4 - reader.payloadStart) / (2 * (C + 1)) else {
+            throw ModelFileError.truncated(path: reader.path, reason: "the classifier's \(K) classes need more tensor bytes "
+                + "than the file has")
+        }
         var weight = [Float](repeating: 0, count: K * C), bias = [Float](repeating: 0, count: K)
         try weight.withUnsafeMutableBufferPointer {
             try reader.read(classifierWeight, shape: [K, C], into: $0.baseAddress!)

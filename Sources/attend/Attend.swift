@@ -9,7 +9,8 @@ struct AttendCommand: ParsableCommand {
             Exit status: 0 success, 1 an input failed (the message on standard error names the file), \
             2 the model could not be loaded, 64 usage error.
             """,
-        subcommands: [CaptionCommand.self, LabelsCommand.self, OverlayCommand.self, BatchCommand.self, EvalCommand.self, TrainCommand.self,
+        subcommands: [CaptionCommand.self, LabelsCommand.self, OverlayCommand.self, BatchCommand.self, AltCommand.self,
+                      EvalCommand.self, TrainCommand.self,
                       PreprocessCommand.self, AverageCommand.self, InfoCommand.self, SynthCommand.self,
                       BenchCommand.self, BenchImageCommand.self, RandomModelCommand.self, ServeCommand.self])
 

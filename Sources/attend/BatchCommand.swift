@@ -17,6 +17,13 @@ struct BatchCommand: ParsableCommand {
             in --out (a last record cut short by a crash is removed and redone).
             JSONL records: {"path", "caption", "logprob", "ms"} or {"path", "error"}, plus "overlay" with \
             --overlays. CSV and TSV: a header row, then path, caption, logprob, ms, error (and overlay).
+            --sidecars writes an XMP sidecar beside each image (dc:description, dc:subject keywords, and the \
+            model in attend's namespace), merged into a sidecar already there: everything attend does not own is \
+            kept byte for byte, a description someone else wrote is never replaced, and a sidecar that is not \
+            XMP is left alone with an error record. --embed writes the same into each JPEG (APP1 XMP and EXIF \
+            ImageDescription) or PNG (iTXt XMP) without re-encoding the pixels: a new file, then a rename. With \
+            either, .xmp files and NAME_original backups in the folders are not captioned. --dry-run lists \
+            what would be written. See "Use with your photo library" in the README.
             --shard K/N keeps the images whose path below its folder hashes (FNV-1a 64) to K modulo N, so N \
             processes cover every image once. Without --shard it comes from ATTEND_SHARD=K/N, \
             SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX/ATTEND_SHARD_COUNT \
@@ -45,6 +52,22 @@ struct BatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write one static HTML page of thumbnails, captions and links to the sheets.",
                                valueName: "file"))
     var html: String?
+
+    @Flag(help: "Write an XMP sidecar beside each image, merged into one already there.")
+    var sidecars = false
+
+    @Option(help: ArgumentHelp("How sidecars are named: photo.jpg.xmp (darktable, digiKam) or photo.xmp (Lightroom).",
+                               valueName: "name"))
+    var sidecarName: SidecarName?
+
+    @Flag(help: "Write the caption and keywords into each JPEG or PNG itself (pixels not re-encoded; other files are refused).")
+    var embed = false
+
+    @Flag(help: "With --embed: keep each original as NAME_original (an existing backup is never replaced).")
+    var backup = false
+
+    @Flag(help: "List what would be written, image by image, and write nothing.")
+    var dryRun = false
 
     @Flag(help: "Continue --out: skip the images already recorded there.")
     var resume = false
@@ -85,6 +108,8 @@ struct BatchCommand: ParsableCommand {
         if resume && out == "-" { throw ValidationError("--resume needs --out FILE (records already written there)") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
         if let shard { _ = try parsedShard(shard) }
+        if sidecarName != nil && !sidecars { throw ValidationError("--sidecar-name needs --sidecars") }
+        if backup && !embed { throw ValidationError("--backup needs --embed") }
         for folder in folders where !FileManager.default.fileExists(atPath: folder) {
             throw ValidationError("\(folder): no such file or directory")
         }
@@ -93,6 +118,7 @@ struct BatchCommand: ParsableCommand {
     func run() throws {
         keepFreedMemoryForReuse()
         let shard = try resolveShard()
+        if dryRun { return try listPlan(shard: shard?.shard ?? .all) }
         let captioner = try modelOptions.loadCaptioner()
         let format = self.format ?? (out == "-" ? .jsonl : RecordFormat.inferred(fromPath: out))
         let encoder = RecordEncoder(format: format, overlays: overlays != nil)
@@ -126,8 +152,7 @@ struct BatchCommand: ParsableCommand {
 
         // Never caption our own outputs when they sit inside the folders.
         let excluded = Set([out, html, overlays].compactMap { $0 }.filter { $0 != "-" }.compactMap(FileID.init(path:)))
-        let shardFilter = shard?.shard ?? .all
-        let selected: (WalkEntry) -> Bool = { shardFilter.contains(relativePath: $0.relativePath) }
+        let selected = selection(shard: shard?.shard ?? .all)
 
         // A first walk only counts, so the progress bar knows the total; nothing is kept.
         var total = 0, skipped = 0
@@ -146,6 +171,7 @@ struct BatchCommand: ParsableCommand {
         settings.lanes = lanes
         settings.caption = modelOptions.captionOptions
         settings.decoding = imageOptions.decodeOptions
+        settings.photoMetadata = photoMetadata(model: captioner.modelPath)
         if let overlays {
             var sheets = OverlaySettings(folder: overlays)
             sheets.prefixRoots = folders.count > 1
@@ -216,6 +242,55 @@ struct BatchCommand: ParsableCommand {
         if failed + earlierFailed > 0 { throw ExitCode.failure }
     }
 
+    // MARK: - Sidecars and embedding
+
+    private func photoMetadata(model: String) -> PhotoMetadataSettings? {
+        guard sidecars || embed else { return nil }
+        return PhotoMetadataSettings(sidecar: sidecars ? (sidecarName ?? .appended) : nil, embed: embed,
+                                     backupSuffix: backup ? PhotoMetadataSettings.defaultBackupSuffix : nil,
+                                     model: (model as NSString).lastPathComponent)
+    }
+
+    /// The entries this run captions: its shard's, and (when writing photo metadata) not sidecars or backups.
+    private func selection(shard: Shard) -> (WalkEntry) -> Bool {
+        let skipMetadataFiles = sidecars || embed
+        return { entry in
+            guard shard.contains(relativePath: entry.relativePath) else { return false }
+            guard skipMetadataFiles else { return true }
+            let name = entry.relativePath.lowercased()
+            return !name.hasSuffix(".xmp") && !name.hasSuffix(PhotoMetadataSettings.defaultBackupSuffix)
+        }
+    }
+
+    /// `--dry-run`: one line per image and file a run would write, to standard output; nothing is written.
+    private func listPlan(shard: Shard) throws {
+        var done = PathSet()
+        if resume && FileManager.default.fileExists(atPath: out) {
+            do {
+                _ = try RecordReader.scan(path: out, expected: format ?? RecordFormat.inferred(fromPath: out)) {
+                    done.insert($0.path)
+                }
+            } catch {
+                printError("attend: \(error)")
+                throw ExitCode(64)
+            }
+        }
+        let metadata = photoMetadata(model: modelOptions.model ?? "default")
+        let selected = selection(shard: shard)
+        var count = 0
+        for entry in FolderWalk(roots: folders, recursive: recursive) where selected(entry) && !done.contains(entry.path) {
+            count += 1
+            if let problem = entry.problem {
+                print("skip \(entry.path) (\(problem))")
+            } else if let metadata {
+                metadata.plan(for: entry.path).forEach { print($0) }
+            } else {
+                print("caption \(entry.path)")
+            }
+        }
+        if !quiet { printError("attend: dry run: \(count) image(s) to caption\(out == "-" ? "" : ", records to \(out)"); nothing written") }
+    }
+
     // MARK: - Shards
 
     private func parsedShard(_ text: String) throws -> Shard {
@@ -235,3 +310,4 @@ struct BatchCommand: ParsableCommand {
 }
 
 extension RecordFormat: ExpressibleByArgument {}
+extension SidecarName: ExpressibleByArgument {}

@@ -21,7 +21,14 @@ struct CaptionCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptions
 
-    @Flag(help: "One JSON object per image: caption, words, log-probabilities, β and the attention map of each word.")
+    @Option(help: ArgumentHelp("""
+        text: the caption (after "path<TAB>" when there are several images); json: one object per image with \
+        every word's log-probability, β and attention map; alt: the caption ready for an HTML alt attribute \
+        (sentence case, a full stop, no "a picture of").
+        """, valueName: "format"))
+    var format: CaptionFormat?
+
+    @Flag(help: "The same as --format json.")
     var json = false
 
     @Option(help: "Images encoded together in one batch.")
@@ -30,11 +37,13 @@ struct CaptionCommand: ParsableCommand {
     func validate() throws {
         try modelOptions.validate()
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if json && format != nil && format != .json { throw ValidationError("--json contradicts --format \(format!.rawValue)") }
     }
 
     func run() throws {
         let captioner = try modelOptions.loadCaptioner()
         let options = modelOptions.captionOptions
+        let format = json ? .json : (self.format ?? .text)
         var failed = false
         var start = 0
         while start < images.count {
@@ -54,18 +63,24 @@ struct CaptionCommand: ParsableCommand {
             }
             let captions = captioner.caption(pixels: loaded.map(\.pixels), options: options)
             for ((path, _), caption) in zip(loaded, captions) {
-                if json {
+                let text = format == .alt ? AltText.format(caption.text) : caption.text
+                if format == .json {
                     print(CaptionJSON(path: path, caption: caption, gridSize: captioner.gridSize).line())
                 } else if images.count == 1 {
-                    print(caption.text)
+                    print(text)
                 } else {
-                    print("\(path)\t\(caption.text)")
+                    print("\(path)\t\(text)")
                 }
             }
             fflush(stdout)
         }
         if failed { throw ExitCode.failure }
     }
+}
+
+/// What `attend caption` prints for each image.
+enum CaptionFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, alt
 }
 
 /// The options every command that runs the model shares.
