@@ -51,35 +51,6 @@ final class InputFile {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed into place, so that a reader never
-/// sees half a file and an interrupted write leaves the old one.
-public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    if fd < 0 { throw ImageError.io("cannot create \(path): \(errnoText())") }
-    var written = 0
-    let failure: String? = bytes.withUnsafeBytes { raw in
-        while written < raw.count {
-            let n = write(fd, raw.baseAddress! + written, raw.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errnoText()
-            }
-            written += n
-        }
-        return nil
-    }
-    let closed = close(fd) == 0 ? nil : errnoText()
-    if let reason = failure ?? closed {
-        unlink(temporary)
-        throw ImageError.io("cannot write \(path): \(reason)")
-    }
-    if rename(temporary, path) != 0 {
-        let reason = errnoText()
-        unlink(temporary)
-        throw ImageError.io("cannot write \(path): \(reason)")
-    }
-}
 
 func errnoText() -> String {
     String(cString: strerror(errno)).lowercased()

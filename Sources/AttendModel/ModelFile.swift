@@ -1,3 +1,4 @@
+import AttendSupport
 import CAttendShims
 import Foundation
 
@@ -120,14 +121,8 @@ public enum ModelFile {
     /// Writes atomically: a temporary file beside `path`, then a rename, so a crash never leaves half a model.
     public static func write(_ model: Model, to path: String, storage: Storage = .float32) throws {
         let bytes = try encode(model, storage: storage)
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw ModelFileError.unwritable(path: path, reason: "cannot create \(temporary)")
-        }
-        if rename(temporary, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ModelFileError.unwritable(path: path, reason: reason)
+        do { try writeFileAtomically(bytes, to: path) } catch let error as FileWriteError {
+            throw ModelFileError.unwritable(path: path, reason: error.reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - Fine-tuning EfficientNet-Lite0's top blocks (`attend train --unfreeze N`)
@@ -217,7 +218,7 @@ public final class Lite0FineTuner {
         precondition(B >= 1 && B <= capacity, "\(B) pictures; the fine-tuner holds \(capacity)")
         let S = lite0.imageSize, plane = S * S
         precondition(pictures.count == 3 * B * plane, "pictures must be (3, B, S, S)")
-        var clock = Date()
+        var clock = Stopwatch()
         for convolution in convolutions { convolution.fold(parameters: parameters) }
         // The frozen part, one picture at a time (its activations stay in cache; see Lite0Encoder).
         let whole = lite0.tap.wholeBlocks, frozenBlocks = whole - trainedBlockCount
@@ -256,7 +257,7 @@ public final class Lite0FineTuner {
     /// gradients (P).
     public func backward(gridGradient: [Float], count B: Int, parameters: UnsafePointer<Float>,
                          gradients: UnsafeMutablePointer<Float>) {
-        var clock = Date()
+        var clock = Stopwatch()
         let cells = B * lite0.gridSize * lite0.gridSize
         var gradient: [Float]                                    // the current layer's output gradient
         if let last {
@@ -284,9 +285,5 @@ public final class Lite0FineTuner {
         lap(&clock, "fine-tuned encoder backward")
     }
 
-    private func lap(_ clock: inout Date, _ phase: String) {
-        let now = Date()
-        seconds[phase, default: 0] += now.timeIntervalSince(clock)
-        clock = now
-    }
+    private func lap(_ clock: inout Stopwatch, _ phase: String) { seconds[phase, default: 0] += clock.lap() }
 }

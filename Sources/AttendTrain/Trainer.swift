@@ -1,6 +1,7 @@
 import AttendEval
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - The training loop
@@ -209,9 +210,9 @@ public final class Trainer {
                     fineTuner.backward(gridGradient: graph.gridGradientInBatchOrder(), count: batch.imageCount,
                                        parameters: graph.parameters, gradients: graph.gradients)
                 }
-                let optimizerStart = Date()
+                let optimizerClock = Stopwatch()
                 let norm = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: rate)
-                graph.seconds["optimizer", default: 0] += Date().timeIntervalSince(optimizerStart)
+                graph.seconds["optimizer", default: 0] += optimizerClock.seconds
                 progress.step += 1
                 progress.batchInEpoch += 1
                 window.images += batch.imageCount

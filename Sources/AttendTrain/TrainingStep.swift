@@ -1,5 +1,6 @@
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - Forward and backward over one batch
@@ -37,7 +38,7 @@ extension TrainingGraph {
         }
         loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
                      captionsPerImage: K)
-        var clock = DispatchTime.now().uptimeNanoseconds
+        var clock = Stopwatch()
         switch batch.input {
         case let .pictures(images):
             precondition(trainsEncoder, "a frozen encoder's graph reads grids, not pictures")
@@ -182,7 +183,7 @@ extension TrainingGraph {
                                   config.attentionSize, config.vocabularySize)
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps
         let scale = 1 / Float(max(tokenCount, 1))
-        var clock = DispatchTime.now().uptimeNanoseconds
+        var clock = Stopwatch()
         annotationsGradient.update(repeating: 0, count: B * L * D)
         projectedGradient.update(repeating: 0, count: B * L * A)
         hiddenGradient.update(repeating: 0, count: R * H)
@@ -313,11 +314,7 @@ extension TrainingGraph {
     }
 
     /// Adds the seconds since `clock` to `seconds[phase]` and restarts the clock.
-    func lap(_ clock: inout UInt64, _ phase: String) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        seconds[phase, default: 0] += Double(now - clock) / 1e9
-        clock = now
-    }
+    func lap(_ clock: inout Stopwatch, _ phase: String) { seconds[phase, default: 0] += clock.lap() }
 
     // MARK: - Helpers
 

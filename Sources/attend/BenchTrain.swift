@@ -1,5 +1,6 @@
 import AttendMath
 import AttendModel
+import AttendSupport
 import AttendTrain
 import Foundation
 
@@ -36,17 +37,17 @@ extension BenchCommand {
             _ = graph.forward(trainingBatch)
             graph.zeroGradients()
             graph.backward()
-            let start = DispatchTime.now().uptimeNanoseconds
+            let clock = Stopwatch()
             _ = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: 4e-4)
-            optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            optimizerSeconds += clock.seconds
         }
         // As train_speed: one warm-up step (page faults, thread start), then the mean over `repeats` steps.
         step()
         graph.seconds = [:]
         optimizerSeconds = 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        let clock = Stopwatch()
         for _ in 0..<repeats { step() }
-        let perStep = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(repeats)
+        let perStep = clock.seconds / Double(repeats)
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(repeats) steps of batch \(batch) × \(K) captions, "
               + "V = \(V), T = \(T), \(frozen ? "cached \(config.gridSize)×\(config.gridSize)×\(config.gridChannels) grids" : "pictures")")
         print(String(format: "training step              %7.2f images/s  (mean %.0f ms a step)", Double(batch) / perStep,

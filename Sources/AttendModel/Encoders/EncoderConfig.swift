@@ -1,11 +1,8 @@
-import AttendImage
-
 // MARK: - Encoder families
 //
-// An encoder family is one kind of CNN: its configuration (here), its tensors (ParameterLayout's
-// `EncoderLayout`), its pixel normalisation and its inference pass (a `GridEncoder`). Adding a family means one
-// case here and one file beside this one; the decoder, beam search, training on cached grids and the model file
-// see only the grid it writes: (B, L, C).
+// An encoder family is one kind of CNN: its configuration (a case here), its tensors (ParameterLayout), its pixel
+// statistics and its inference pass (a `GridEncoder`). The decoder, beam search, training on cached grids and the
+// model file see only the grid it writes: (B, L, C).
 
 /// Which CNN turns the picture into the grid the decoder attends over, with that family's own numbers.
 public enum EncoderConfig: Equatable, Sendable {
@@ -52,11 +49,12 @@ public enum EncoderConfig: Equatable, Sendable {
     }
 
     /// How pixels become the encoder's input: the statistics the network was trained with.
-    public var normalization: (mean: [Float], std: [Float]) {
+    public var pixelStatistics: PixelStatistics {
         switch self {
-        case .scratch: return (ModelInput.imageNetMean, ModelInput.imageNetStd)
+        case .scratch: return .imageNet
         // (v − 127) / 128 on bytes v, TensorFlow's EfficientNet-Lite preprocessing, as (v/255 − mean) / std.
-        case .efficientNetLite0: return ([127 / 255, 127 / 255, 127 / 255], [128 / 255, 128 / 255, 128 / 255])
+        case .efficientNetLite0:
+            return PixelStatistics(mean: [127 / 255, 127 / 255, 127 / 255], std: [128 / 255, 128 / 255, 128 / 255])
         }
     }
 
@@ -68,12 +66,23 @@ public enum EncoderConfig: Equatable, Sendable {
     }
 }
 
-extension ModelConfig {
-    /// How a file becomes this model's input tensor: size and normalisation.
-    public var modelInput: ModelInput {
-        let (mean, std) = encoder.normalization
-        return ModelInput(size: imageSize, mean: mean, std: std)
+/// Per-channel (R, G, B) mean and standard deviation of pixel values scaled to 0…1: the input is (v/255 − mean) / std.
+public struct PixelStatistics: Equatable, Sendable {
+    public var mean: [Float]
+    public var std: [Float]
+
+    public init(mean: [Float], std: [Float]) {
+        self.mean = mean
+        self.std = std
     }
+
+    /// ImageNet's statistics, the usual choice for a CNN trained from scratch.
+    public static let imageNet = PixelStatistics(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+}
+
+extension ModelConfig {
+    /// How this model's encoder wants its pixels normalised.
+    public var pixelStatistics: PixelStatistics { encoder.pixelStatistics }
 }
 
 extension EncoderConfig: Codable {

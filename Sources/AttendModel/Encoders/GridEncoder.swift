@@ -3,7 +3,7 @@
 /// A CNN for inference: normalised pictures in, the grid the decoder attends over out.
 public protocol GridEncoder: AnyObject {
     var config: ModelConfig { get }
-    /// images (B, 3, S, S) normalised as `config.modelInput` does → grid (B, L, C), cells in row-major order.
+    /// images (B, 3, S, S) normalised with `config.pixelStatistics` → grid (B, L, C), cells in row-major order.
     func encode(images: UnsafePointer<Float>, batch: Int) -> [Float]
 }
 

@@ -1,4 +1,5 @@
 import AttendMath
+import AttendSupport
 import Foundation
 
 // MARK: - EfficientNet-Lite0 for inference
@@ -323,11 +324,7 @@ final class Lite0Workspace {
 /// Lap times of one timed pass.
 final class StageClock {
     private(set) var laps: [Double] = []
-    private var last = DispatchTime.now().uptimeNanoseconds
+    private var stopwatch = Stopwatch()
 
-    func lap() {
-        let now = DispatchTime.now().uptimeNanoseconds
-        laps.append(Double(now - last) / 1e9)
-        last = now
-    }
+    func lap() { laps.append(stopwatch.lap()) }
 }
