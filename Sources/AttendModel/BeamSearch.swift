@@ -95,6 +95,7 @@ private struct Hypothesis {
     }
 }
 
+// Longer than 80 lines: one step of every image's beams a loop pass, read as one piece.
 /// Captions every image of `prepared` (N images).
 public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Prepared, images: Int,
                        vocabulary: Vocabulary, options: CaptionOptions) -> [Caption] {

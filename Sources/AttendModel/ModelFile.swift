@@ -67,7 +67,7 @@ public enum ModelFile {
 
     /// How tensor values are stored. Computation is always in f32; f16 halves a file (a shipped model must stay
     /// small) at a relative rounding of at most 2⁻¹¹ per weight.
-    public enum Storage: String, Sendable {
+    public enum Storage: String, CaseIterable, Sendable {
         case float32 = "f32"
         case float16 = "f16"
 

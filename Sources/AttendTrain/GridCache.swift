@@ -36,7 +36,7 @@ public struct GridCacheKey: Codable, Equatable, Sendable {
         encoder = model.config.encoder
         var crc: UInt32 = 0
         model.parameters.withUnsafeBytes { raw in
-            for spec in model.layout.tensors where spec.name.hasPrefix("encoder.") {
+            for spec in model.layout.encoderTensors {
                 crc = attend_crc32(crc, raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + spec.offset * 4,
                                    spec.count * 4)
             }

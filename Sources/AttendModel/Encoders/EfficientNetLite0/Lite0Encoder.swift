@@ -57,10 +57,7 @@ public final class Lite0Encoder: GridEncoder {
     private var spareWorkspaces: [Lite0Workspace] = []
     private let workspaceLock = NSLock()
 
-    public init(model: Model) {
-        guard case let .efficientNetLite0(lite0) = model.config.encoder, let layout = model.layout.lite0 else {
-            preconditionFailure("Lite0Encoder needs an efficientnet-lite0 model")
-        }
+    init(model: Model, config lite0: Lite0EncoderConfig, layout: Lite0Layout) {
         config = model.config
         self.lite0 = lite0
         stem = FoldedConvolution(layout.stem, model: model)
