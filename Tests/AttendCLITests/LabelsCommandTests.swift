@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// `attend labels` and grounded captions through the built binary, with the shipped default model (which carries
+/// its encoder's ImageNet classifier) on the sample photos.
+final class LabelsCommandTests: XCTestCase {
+    let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples").path
+
+    func testLabelsNameTheCatAndTheCoffee() throws {
+        let run = try attend(["labels", samples + "/chelsea.png", samples + "/coffee.png"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let cat = try XCTUnwrap(lines.first { $0[0].hasSuffix("chelsea.png") })
+        XCTAssertEqual(cat[1], "cat")
+        XCTAssertGreaterThan(try XCTUnwrap(Float(cat[2])), 0.5)
+        XCTAssertTrue(cat[3].contains("Egyptian cat"), cat[3])
+        XCTAssertEqual(lines.first { $0[0].hasSuffix("coffee.png") }?[1], "coffee")
+    }
+
+    func testLabelsAsJSON() throws {
+        let run = try attend(["labels", "--json", "--threshold", "0.05", samples + "/coffee.png"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let labels = try XCTUnwrap(object["labels"] as? [[String: Any]])
+        XCTAssertEqual(labels.first?["word"] as? String, "coffee")
+        let probabilities = labels.compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(probabilities, probabilities.sorted(by: >), "most probable first")
+        XCTAssertTrue(probabilities.allSatisfy { $0 >= 0.05 })
+    }
+
+    func testAModelWithoutAClassifierIsRefused() throws {
+        let run = try attend(["labels", "--model", "shapes", samples + "/scene-01.png"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("has no ImageNet classifier"), run.stderr)
+    }
+
+    /// The decoder alone calls the cat a dog; grounded in the classifier's "cat" (0.98) the caption names a cat
+    /// and no dog, and the JSON carries the labels.
+    func testGroundedCaptionNamesTheCat() throws {
+        let grounded = try attend(["caption", samples + "/chelsea.png"])
+        XCTAssertEqual(grounded.status, 0, grounded.stderr)
+        let words = Set(grounded.stdout.split { $0 == " " || $0 == "\n" }.map(String.init))
+        XCTAssertTrue(words.contains("cat"), grounded.stdout)
+        XCTAssertFalse(words.contains("dog"), grounded.stdout)
+        let plain = try attend(["caption", "--no-labels", samples + "/chelsea.png"])
+        XCTAssertFalse(plain.stdout.split(separator: " ").contains("cat"), plain.stdout)
+        let json = try attend(["caption", "--json", samples + "/chelsea.png"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["labels"] as? [[String: Any]])?.first?["word"] as? String, "cat")
+    }
+}
