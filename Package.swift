@@ -4,9 +4,10 @@
 // Targets, bottom to top:
 //   CPNG, CJPEG, COpenBLAS   system libraries (pkg-config, Debian packages)
 //   CAttendShims             the few lines of C that keep libpng/libjpeg's longjmp out of Swift frames
+//   AttendSupport            the few helpers every target uses: the atomic file write, the stopwatch
 //   AttendMath               math kernels: the only code that calls BLAS
 //   AttendImage              image I/O: decode, EXIF, resize, PNG writing, model input
-//   AttendModel              layers, encoder, decoder, beam search, model file, vocabulary
+//   AttendModel              layers, encoder families, decoder, beam search, grounding, model file, vocabulary
 //   AttendEval               caption metrics (BLEU, ROUGE-L, CIDEr-D as the COCO toolkit computes them; CHAIR) and
 //                            the caption corpus readers (Flickr8k layout, COCO, Karpathy)
 //   AttendTrain              backward passes' driver, optimizer, data sets, synthetic scenes
@@ -39,13 +40,15 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CAttendShims", dependencies: ["CPNG", "CJPEG"], linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "AttendSupport", dependencies: []),
         .target(name: "AttendMath", dependencies: ["COpenBLAS", "CAttendShims"], swiftSettings: optimised),
-        .target(name: "AttendImage", dependencies: ["CAttendShims", "CPNG", "CJPEG"], swiftSettings: optimised),
-        .target(name: "AttendModel", dependencies: ["AttendMath", "AttendImage", "CAttendShims"], swiftSettings: optimised),
-        .target(name: "AttendEval", dependencies: [], swiftSettings: optimised),
-        .target(name: "AttendTrain", dependencies: ["AttendMath", "AttendModel", "AttendImage", "AttendEval"],
+        .target(name: "AttendImage", dependencies: ["AttendSupport", "CAttendShims", "CPNG", "CJPEG"],
                 swiftSettings: optimised),
-        .target(name: "Attend", dependencies: ["AttendModel", "AttendImage", "AttendEval"]),
+        .target(name: "AttendModel", dependencies: ["AttendMath", "AttendSupport", "CAttendShims"], swiftSettings: optimised),
+        .target(name: "AttendEval", dependencies: [], swiftSettings: optimised),
+        .target(name: "AttendTrain", dependencies: ["AttendMath", "AttendModel", "AttendImage", "AttendEval", "AttendSupport"],
+                swiftSettings: optimised),
+        .target(name: "Attend", dependencies: ["AttendModel", "AttendImage", "AttendEval", "AttendSupport"]),
         .target(name: "AttendUpload", dependencies: []),
         .target(name: "AttendServe", dependencies: [
             "Attend", "AttendImage", "AttendModel", "AttendUpload",
@@ -58,7 +61,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "attend", dependencies: [
-            "Attend", "AttendServe", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath", "CAttendShims",
+            "Attend", "AttendServe", "AttendTrain", "AttendEval", "AttendImage", "AttendModel", "AttendMath", "AttendSupport",
+            "CAttendShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,12 +71,13 @@ let package = Package(
         .target(name: "AttendFuzzing", dependencies: ["AttendImage", "AttendModel", "AttendUpload", "AttendEval",
                                                       "CAttendShims"]),
         .executableTarget(name: "attend-fuzz", dependencies: ["AttendFuzzing"]),
+        .testTarget(name: "AttendSupportTests", dependencies: ["AttendSupport"]),
         .testTarget(name: "AttendMathTests", dependencies: ["AttendMath"]),
         .testTarget(name: "AttendImageTests", dependencies: ["AttendImage", "CAttendShims", "CJPEG", "CPNG"]),
         .testTarget(name: "AttendModelTests", dependencies: ["AttendModel", "AttendMath", "Attend"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AttendEvalTests", dependencies: ["AttendEval"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath"]),
+        .testTarget(name: "AttendTrainTests", dependencies: ["AttendTrain", "AttendModel", "AttendMath", "Attend"]),
         .testTarget(name: "AttendCLITests", dependencies: ["AttendImage", "AttendModel"]),
         .testTarget(name: "AttendServeTests", dependencies: ["AttendServe", "Attend", "AttendImage", "AttendUpload"]),
         .testTarget(name: "AttendFuzzingTests", dependencies: ["AttendFuzzing", "AttendUpload", "AttendModel", "AttendImage",

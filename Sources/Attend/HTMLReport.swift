@@ -1,3 +1,4 @@
+import AttendSupport
 import Foundation
 
 // MARK: - One static page of thumbnails and captions
@@ -11,8 +12,10 @@ import Foundation
 /// leaves half a page where the last good one was.
 public final class HTMLReport {
     public let path: String
-    private let temporaryPath: String
-    private let handle: FileHandle
+    /// The page under a hidden temporary name until `finish`.
+    private let file: AtomicFile
+    /// The first write that failed: `finish` reports it.
+    private var writeFailure: FileWriteError?
     private let pageFolder: [String]
     private var buffer = ""
     public private(set) var captioned = 0
@@ -22,12 +25,10 @@ public final class HTMLReport {
         self.path = path
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        temporaryPath = folder.appendingPathComponent("." + url.lastPathComponent + ".partial").path
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryPath) else {
-            throw RecordFileError.cannotOpen(path, "cannot create \(temporaryPath)")
+        let temporaryPath = folder.appendingPathComponent("." + url.lastPathComponent + ".partial").path
+        do { file = try AtomicFile(path: path, temporaryPath: temporaryPath) } catch let error as FileWriteError {
+            throw RecordFileError.cannotOpen(path, error.reason)
         }
-        self.handle = handle
         pageFolder = Self.components(folder.standardizedFileURL.path)
         buffer += Self.head(title: title)
     }
@@ -54,22 +55,23 @@ public final class HTMLReport {
     public func finish() throws {
         buffer += "</main>\n<footer>\(captioned) captioned, \(failed) failed.</footer>\n</body>\n</html>\n"
         flush()
-        try handle.close()
-        if rename(temporaryPath, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw RecordFileError.cannotWrite(path, reason)
+        do {
+            if let writeFailure { throw writeFailure }
+            try file.commit()
+        } catch let error as FileWriteError {
+            throw RecordFileError.cannotWrite(path, error.reason)
         }
     }
 
     /// Removes the partial page (when the run cannot finish it).
     public func abandon() {
-        try? handle.close()
-        unlink(temporaryPath)
+        file.abandon()
     }
 
     private func flush() {
-        handle.write(Data(buffer.utf8))
+        if writeFailure == nil {
+            do { try file.write(Array(buffer.utf8)) } catch { writeFailure = error as? FileWriteError }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 

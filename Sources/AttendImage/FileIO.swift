@@ -51,46 +51,6 @@ final class InputFile {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed into place, so that a reader never
-/// sees half a file and an interrupted write leaves the old one.
-///
-/// The temporary file sits beside `path` with a name starting with "." (so a folder walk skips one left by a
-/// killed process). `permissions`: the new file's mode, exactly (an edited file keeps its own); nil: 0644 less
-/// the umask. `durable`: the data
-/// reaches the disk before the rename, so a power cut cannot leave an empty file in place of the old one.
-public func writeFileAtomically(_ bytes: [UInt8], to path: String, permissions: mode_t? = nil,
-                                durable: Bool = false) throws {
-    let slash = path.lastIndex(of: "/")
-    let folder = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = folder + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions ?? 0o644)
-    if fd < 0 { throw ImageError.io("cannot create \(path): \(errnoText())") }
-    if let permissions { fchmod(fd, permissions) }   // not narrowed by the umask
-    var written = 0
-    let failure: String? = bytes.withUnsafeBytes { raw in
-        while written < raw.count {
-            let n = write(fd, raw.baseAddress! + written, raw.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errnoText()
-            }
-            written += n
-        }
-        return nil
-    }
-    let synced = failure == nil && durable && fsync(fd) != 0 ? errnoText() : nil
-    let closed = close(fd) == 0 ? nil : errnoText()
-    if let reason = failure ?? synced ?? closed {
-        unlink(temporary)
-        throw ImageError.io("cannot write \(path): \(reason)")
-    }
-    if rename(temporary, path) != 0 {
-        let reason = errnoText()
-        unlink(temporary)
-        throw ImageError.io("cannot write \(path): \(reason)")
-    }
-}
 
 func errnoText() -> String {
     String(cString: strerror(errno)).lowercased()

@@ -1,3 +1,4 @@
+import AttendSupport
 import CAttendShims
 
 // MARK: - PNG decoding (libpng, through the C shim)
@@ -104,7 +105,7 @@ public enum PNGWriter {
 
     /// Encodes `image` and writes it to `path` (atomically: a temporary file renamed into place).
     public static func write(_ image: RGBImage, to path: String, compression: Int = defaultCompression) throws {
-        try writeFileAtomically(encode(image, compression: compression), to: path)
+        try writeAtomically(encode(image, compression: compression), to: path)
     }
 
     /// Encodes packed RGBA, (height, width, 4), and writes it to `path`.
@@ -113,6 +114,11 @@ public enum PNGWriter {
         let png = try rgba.withUnsafeBufferPointer {
             try encode(pixels: $0, width: width, height: height, channels: 4, compression: compression)
         }
-        try writeFileAtomically(png, to: path)
+        try writeAtomically(png, to: path)
+    }
+
+    /// `writeFileAtomically`, its failure as an image error.
+    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        do { try writeFileAtomically(bytes, to: path) } catch let error as FileWriteError { throw ImageError.io(error.description) }
     }
 }

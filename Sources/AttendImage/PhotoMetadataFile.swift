@@ -1,3 +1,4 @@
+import AttendSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,7 +70,7 @@ public enum PhotoMetadataFile {
     }
 
     private static func write(_ bytes: [UInt8], to path: String, permissions: mode_t?, durable: Bool) throws {
-        do { try writeFileAtomically(bytes, to: path, permissions: permissions, durable: durable) } catch {
+        do { try writeFileAtomically(bytes, to: path, permissions: permissions, durable: durable, hidden: true) } catch {
             // "cannot write PATH: cause", said once
             throw PhotoMetadataError(path: path, reason: "\(error)".replacing(" \(path):", with: ":"))
         }

@@ -155,6 +155,7 @@ private func longestPrefixEnding(_ ids: [Int32], phrase: [Int32], proper: Bool =
     return 0
 }
 
+// Longer than 80 lines: one step of every image's beams a loop pass, read as one piece.
 /// Captions every image of `prepared` (N images). `constraints` (N, or empty for none) says what each image's
 /// caption must and must not say.
 public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Prepared, images: Int,

@@ -6,15 +6,15 @@
 //   projection), E word embedding size (256), H LSTM state size (512), A attention size (256), V vocabulary size,
 //   T caption steps.
 //
-// A model is an encoder family (EncoderConfig: which CNN turns the picture into a C-channel G×G grid), an optional
-// per-location projection of that grid (LayerNorm, linear to P, ReLU), and the soft-attention decoder over the
-// resulting L annotation vectors of size D.
+// A model is an encoder family (EncoderConfig, Encoders/EncoderFamily.swift: which CNN turns the picture into a
+// C-channel G×G grid), an optional per-location projection of that grid (LayerNorm, linear to P, ReLU), and the
+// soft-attention decoder over the resulting L annotation vectors of size D.
 
 /// Every number that fixes the shapes of a model. Stored in the model file; two models with equal
 /// configurations have identical tensor tables.
 public struct ModelConfig: Equatable, Sendable {
     /// The CNN and its own numbers.
-    public var encoder: EncoderConfig = .scratch(ScratchEncoderConfig())
+    public var encoder = EncoderConfig(ScratchEncoderConfig())
     /// P: width of the per-location projection LayerNorm → linear → ReLU before the decoder; 0 for none (the
     /// decoder then reads the encoder's grid itself, D = C).
     public var projectionSize: Int = 0
@@ -47,11 +47,8 @@ public struct ModelConfig: Equatable, Sendable {
     /// Floating-point operations (multiply and add counted apart) of one encoder pass on one image.
     public var encoderFLOPs: Int { encoder.flops }
 
-    /// The scratch family's numbers, for the code that only that family has (its training graph).
-    public var scratch: ScratchEncoderConfig? {
-        if case let .scratch(scratch) = encoder { return scratch }
-        return nil
-    }
+    /// How the encoder wants its pixels normalised.
+    public var pixelStatistics: PixelStatistics { encoder.pixelStatistics }
 
     /// Checks the configuration is internally consistent; returns the first problem found.
     public func problem() -> String? {
@@ -80,7 +77,7 @@ extension ModelConfig: Codable {
             encoder = try values.decode(EncoderConfig.self, forKey: .encoder)
             projectionSize = try values.decode(Int.self, forKey: .projectionSize)
         } else {
-            encoder = .scratch(try ScratchEncoderConfig(from: decoder))
+            encoder = EncoderConfig(try ScratchEncoderConfig(from: decoder))
             projectionSize = 0
         }
         embeddingSize = try values.decode(Int.self, forKey: .embeddingSize)
@@ -102,56 +99,61 @@ extension ModelConfig: Codable {
 
 // MARK: - Named configurations
 
-extension ModelConfig {
-    /// The configurations `--config` names: default (EfficientNet-Lite0's head grid, projected, under the decoder of
-    /// docs/ARCHITECTURE.md), scratch (the CNN learnt from the training photos alone), shapes (synthetic scenes),
-    /// tiny (tests and the numpy reference), lite0-tiny (the Lite0 family at 64 px, for tests).
-    public static let names = ["default", "scratch", "shapes", "tiny", "lite0-tiny"]
+/// The configurations `--config` names: default (EfficientNet-Lite0's head grid, projected, under the decoder of
+/// docs/ARCHITECTURE.md), scratch (the CNN learnt from the training photos alone), shapes (synthetic scenes),
+/// tiny (tests and the numpy reference), lite0-tiny (the Lite0 family at 72 px, for tests).
+public enum ModelConfigName: String, CaseIterable, Sendable {
+    case `default`, scratch, shapes, tiny
+    case lite0Tiny = "lite0-tiny"
 
-    public static func named(_ name: String) -> ModelConfig? {
-        switch name {
-        case "default":
+    public var config: ModelConfig {
+        switch self {
+        case .default:
             // The pretrained encoder's 1280-channel head at stride 32 (7×7 at 224), projected to 512 per location:
             // the grid and sizes docs/TRAINING.md chose on the dev split.
-            var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig()), projectionSize: 512)
+            var config = ModelConfig(encoder: EncoderConfig(Lite0EncoderConfig()), projectionSize: 512)
             config.embeddingSize = 256
             config.hiddenSize = 512
             config.attentionSize = 256
             return config
-        case "scratch":
+        case .scratch:
             return ModelConfig()
-        case "shapes":
+        case .shapes:
             // 64 px scenes, 8×8 grid. Six stages so every cell's receptive field covers the whole picture: captions
             // name objects left to right, and a cell knows where it is only from the picture's borders (four
             // stages left the word order at 89% exact).
-            var config = ModelConfig(encoder: .scratch(ScratchEncoderConfig(
+            var config = ModelConfig(encoder: EncoderConfig(ScratchEncoderConfig(
                 imageSize: 64, channels: [16, 32, 64, 64, 64, 64], strides: [2, 1, 1, 1, 1, 1],
                 poolAfter: [false, true, true, false, false, false])))
             config.embeddingSize = 64
             config.hiddenSize = 128
             config.attentionSize = 64
             return config
-        case "tiny":
-            var config = ModelConfig(encoder: .scratch(ScratchEncoderConfig(
+        case .tiny:
+            var config = ModelConfig(encoder: EncoderConfig(ScratchEncoderConfig(
                 imageSize: 64, channels: [8, 12, 16, 16, 16], strides: [2, 1, 1, 1, 1],
                 poolAfter: [false, true, true, true, false])))
             config.embeddingSize = 16
             config.hiddenSize = 32
             config.attentionSize = 16
             return config
-        case "lite0-tiny":
+        case .lite0Tiny:
             // The real Lite0 network at 72 px (odd sides on the way down exercise SAME padding's uneven split), its
             // stride-16 grid (5×5) projected to 16.
-            var config = ModelConfig(encoder: .efficientNetLite0(Lite0EncoderConfig(imageSize: 72, tap: .block10)),
+            var config = ModelConfig(encoder: EncoderConfig(Lite0EncoderConfig(imageSize: 72, tap: .block10)),
                                      projectionSize: 16)
             config.embeddingSize = 16
             config.hiddenSize = 32
             config.attentionSize = 16
             return config
-        default:
-            return nil
         }
     }
+}
+
+extension ModelConfig {
+    public static let names = ModelConfigName.allCases.map(\.rawValue)
+
+    public static func named(_ name: String) -> ModelConfig? { ModelConfigName(rawValue: name)?.config }
 }
 
 extension Model {

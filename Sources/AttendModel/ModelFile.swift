@@ -1,3 +1,4 @@
+import AttendSupport
 import CAttendShims
 import Foundation
 
@@ -75,7 +76,7 @@ public enum ModelFile {
 
     /// How tensor values are stored. Computation is always in f32; f16 halves a file (a shipped model must stay
     /// small) at a relative rounding of at most 2⁻¹¹ per weight.
-    public enum Storage: String, Sendable {
+    public enum Storage: String, CaseIterable, Sendable {
         case float32 = "f32"
         case float16 = "f16"
 
@@ -137,14 +138,8 @@ public enum ModelFile {
     /// Writes atomically: a temporary file beside `path`, then a rename, so a crash never leaves half a model.
     public static func write(_ model: Model, to path: String, storage: Storage = .float32) throws {
         let bytes = try encode(model, storage: storage)
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw ModelFileError.unwritable(path: path, reason: "cannot create \(temporary)")
-        }
-        if rename(temporary, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ModelFileError.unwritable(path: path, reason: reason)
+        do { try writeFileAtomically(bytes, to: path) } catch let error as FileWriteError {
+            throw ModelFileError.unwritable(path: path, reason: error.reason)
         }
     }
 
@@ -311,7 +306,8 @@ func floatFromHalfBits(_ bits: UInt16) -> Float {
 
 // MARK: - Sizes a stored configuration may give
 
-/// Largest width (channels, sizes, vocabulary) and picture side a model file may declare: far above every real model
+/// Largest width (channels, sizes, vocabulary) and picture side a model file may declare (the encoder families'
+/// `problem()` refuse theirs past these too): far above every real model
 /// (the default's widest layer has 1,280 channels, its input 224 pixels), and small enough that the layout's products
 /// of two or three of them cannot overflow. A header past them is refused before any layout is built from it.
 let maxStoredWidth = 1 << 16
@@ -325,16 +321,7 @@ private func sizeProblem(_ config: ModelConfig) -> String? {
     if let (name, value) = widths.first(where: { $0.1 > maxStoredWidth }) {
         return "\(name) \(value) is over \(maxStoredWidth)"
     }
-    switch config.encoder {
-    case .scratch(let scratch):
-        if scratch.channels.count > maxStoredStages { return "\(scratch.channels.count) encoder stages, over \(maxStoredStages)" }
-        if scratch.channels.contains(where: { $0 > maxStoredWidth }) { return "encoder channels over \(maxStoredWidth)" }
-        if scratch.strides.contains(where: { $0 > maxStoredImageSize }) { return "encoder strides over \(maxStoredImageSize)" }
-        if scratch.imageSize > maxStoredImageSize { return "imageSize \(scratch.imageSize) is over \(maxStoredImageSize)" }
-    case .efficientNetLite0(let lite0):
-        if lite0.imageSize > maxStoredImageSize { return "imageSize \(lite0.imageSize) is over \(maxStoredImageSize)" }
-    }
-    return nil
+    return nil   // the encoder's own sizes are its family's `problem()`'s to refuse
 }
 
 private func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }

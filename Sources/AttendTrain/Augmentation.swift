@@ -1,5 +1,6 @@
 import AttendImage
 import AttendModel
+import Foundation
 
 // MARK: - Augmentation of training pictures (behind `attend train --augment`)
 //
@@ -27,6 +28,38 @@ public struct Augmentation: Equatable, Sendable {
     public static let photos = Augmentation(minimumCropFraction: 0.8, colourJitter: 0.2, flip: true)
 
     public var isIdentity: Bool { minimumCropFraction >= 1 && colourJitter == 0 && !flip }
+
+    /// The augmentations `--augment` names, each at the strength of `photos`.
+    public enum Kind: String, CaseIterable, Sendable {
+        /// A random 80–100% crop squashed back.
+        case crop
+        /// Brightness, contrast and saturation ±20%.
+        case jitter
+        /// Mirror half the pictures, swapping "left" and "right" in their captions.
+        case flip
+    }
+
+    /// `kinds` at the strength of `photos`.
+    public init(_ kinds: [Kind]) {
+        self.init()
+        for kind in kinds {
+            switch kind {
+            case .crop: minimumCropFraction = Self.photos.minimumCropFraction
+            case .jitter: colourJitter = Self.photos.colourJitter
+            case .flip: flip = true
+            }
+        }
+    }
+
+    /// A comma-separated list of kinds ("crop,flip"); nil when an item names none.
+    public init?(list: String) {
+        var kinds: [Kind] = []
+        for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let kind = Kind(rawValue: item) else { return nil }
+            kinds.append(kind)
+        }
+        self.init(kinds)
+    }
 
     /// The augmented picture (same size) and its captions (with left and right swapped when flipped).
     public func apply(_ image: RGBImage, captions: [String], using generator: inout SeededGenerator)

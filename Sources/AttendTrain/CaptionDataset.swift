@@ -19,8 +19,8 @@ public struct CaptionDataset {
     /// A frozen encoder's grids of these pictures, in the same order (the feature cache); nil when the encoder is
     /// trained and reads the pixels.
     public var gridCache: GridCache? = nil
-    /// How pixels become the encoder's input: its family's (`ModelConfig.modelInput`); ImageNet's by default.
-    public var normalisation = PixelNormalisation(ModelInput())
+    /// How pixels become the encoder's input: its family's (`ModelConfig.pixelStatistics`); ImageNet's by default.
+    public var normalisation = PixelNormalisation(.imageNet)
 
     public init(side: Int) { self.side = side }
 
@@ -46,44 +46,28 @@ public struct CaptionDataset {
         return RGBImage(width: side, height: side, pixels: Array(pixels[(index * size)..<((index + 1) * size)]))
     }
 
-    /// Writes picture `index` normalised into slot `slot` of images (3, B, S, S).
-    public func write(_ index: Int, into images: UnsafeMutablePointer<Float>, slot: Int, batch: Int) {
-        pixels.withUnsafeBufferPointer { bytes in
-            normalisation.write(bytes.baseAddress! + index * side * side * 3, side: side, into: images, slot: slot,
-                                batch: batch)
-        }
-    }
-
-    /// (B, 3, S, S) normalised pictures of `indices`: PyTorch's NCHW, what InferenceEncoder.encode reads.
-    public func imagesBatchMajor(_ indices: [Int]) -> [Float] {
-        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
-        result.withUnsafeMutableBufferPointer { buffer in
-            for (slot, index) in indices.enumerated() {
-                // Slot `slot` of a batch of one picture per call lands as that picture's (3, S, S) block.
-                write(index, into: buffer.baseAddress! + slot * 3 * side * side, slot: 0, batch: 1)
+    /// The normalised pictures of `indices`, (B, 3, S, S): what every encoder reads.
+    public func pictures(_ indices: [Int]) -> PictureBatch {
+        let plane = 3 * side * side
+        var values = [Float](repeating: 0, count: indices.count * plane)
+        values.withUnsafeMutableBufferPointer { buffer in
+            pixels.withUnsafeBufferPointer { bytes in
+                for (slot, index) in indices.enumerated() {
+                    normalisation.write(bytes.baseAddress! + index * plane, side: side,
+                                        into: buffer.baseAddress! + slot * plane)
+                }
             }
         }
-        return result
+        return PictureBatch(values: values, count: indices.count, side: side)
     }
 
     /// (B, L, C) grids of `indices` from the feature cache, or nil without one.
     public func grids(_ indices: [Int]) -> [Float]? { gridCache?.grids(indices) }
 
-    /// What the training graph reads for `indices`: their cached grids, or their pixels.
+    /// What training reads for `indices`: their cached grids, or their pictures.
     public func input(_ indices: [Int]) -> TrainingInput {
         if let grids = grids(indices) { return .grids(grids) }
-        return .pictures(images(indices))
-    }
-
-    /// (3, B, S, S) normalised pictures of `indices`: the training graph's channel-major layout.
-    public func images(_ indices: [Int]) -> [Float] {
-        var result = [Float](repeating: 0, count: 3 * indices.count * side * side)
-        result.withUnsafeMutableBufferPointer { buffer in
-            for (slot, index) in indices.enumerated() {
-                write(index, into: buffer.baseAddress!, slot: slot, batch: indices.count)
-            }
-        }
-        return result
+        return .pictures(pictures(indices))
     }
 }
 
@@ -92,16 +76,17 @@ public struct PixelNormalisation {
     /// Per channel (R, G, B): the normalised value of each byte.
     let tables: [[Float]]
 
-    public init(_ input: ModelInput) {
-        tables = (0..<3).map { channel in (0..<256).map { (Float($0) / 255 - input.mean[channel]) / input.std[channel] } }
+    public init(_ statistics: PixelStatistics) {
+        tables = (0..<3).map { channel in
+            (0..<256).map { (Float($0) / 255 - statistics.mean[channel]) / statistics.std[channel] }
+        }
     }
 
-    /// Writes an (S, S, 3) picture normalised into slot `slot` of images (3, B, S, S).
-    func write(_ source: UnsafePointer<UInt8>, side: Int, into images: UnsafeMutablePointer<Float>, slot: Int,
-               batch: Int) {
+    /// Writes an (S, S, 3) picture normalised into picture (3, S, S).
+    func write(_ source: UnsafePointer<UInt8>, side: Int, into picture: UnsafeMutablePointer<Float>) {
         let plane = side * side
         for channel in 0..<3 {
-            let target = images + (channel * batch + slot) * plane, table = tables[channel]
+            let target = picture + channel * plane, table = tables[channel]
             for i in 0..<plane { target[i] = table[Int(source[i * 3 + channel])] }
         }
     }
@@ -142,9 +127,9 @@ public struct BatchPlan {
         var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
         var captions: [[Int]] = []
         precondition(dataset.gridCache == nil || augmentation.isIdentity, "cached grids cannot be augmented")
-        // (3, B, S, S): written whole when nothing is augmented, else picture by picture below.
-        var images = augmentation.isIdentity ? []
-                                             : [Float](repeating: 0, count: 3 * pictures.count * dataset.side * dataset.side)
+        // (B, 3, S, S): written whole when nothing is augmented, else picture by picture below.
+        let plane = 3 * dataset.side * dataset.side
+        var images = augmentation.isIdentity ? [] : [Float](repeating: 0, count: pictures.count * plane)
         for (slot, picture) in pictures.enumerated() {
             var texts = dataset.references[picture]
             if !augmentation.isIdentity {
@@ -153,8 +138,8 @@ public struct BatchPlan {
                 texts = augmentedTexts
                 images.withUnsafeMutableBufferPointer { buffer in
                     augmented.pixels.withUnsafeBufferPointer {
-                        dataset.normalisation.write($0.baseAddress!, side: dataset.side, into: buffer.baseAddress!,
-                                                    slot: slot, batch: pictures.count)
+                        dataset.normalisation.write($0.baseAddress!, side: dataset.side,
+                                                    into: buffer.baseAddress! + slot * plane)
                     }
                 }
             }
@@ -162,7 +147,8 @@ public struct BatchPlan {
             while choice.count < captionsPerImage { choice.append(texts.indices.randomElement(using: &generator)!) }
             for k in choice.prefix(captionsPerImage) { captions.append(encode(texts[k], vocabulary: vocabulary)) }
         }
-        let input = augmentation.isIdentity ? dataset.input(pictures) : .pictures(images)
+        let input = augmentation.isIdentity ? dataset.input(pictures)
+            : .pictures(PictureBatch(values: images, count: pictures.count, side: dataset.side))
         return (TrainingBatch(input: input, imageCount: pictures.count, captions: captions), pictures)
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import AttendImage
 import AttendModel
+import AttendSupport
 import CAttendShims
 import Foundation
 
@@ -35,16 +36,15 @@ public struct GridCacheKey: Codable, Equatable, Sendable {
         encoder = model.config.encoder
         var crc: UInt32 = 0
         model.parameters.withUnsafeBytes { raw in
-            for spec in model.layout.tensors where spec.name.hasPrefix("encoder.") {
+            for spec in model.layout.encoderTensors {
                 crc = attend_crc32(crc, raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + spec.offset * 4,
                                    spec.count * 4)
             }
         }
         encoderChecksum = crc
-        let input = model.config.modelInput
-        inputSize = input.size
-        inputMean = input.mean
-        inputStd = input.std
+        inputSize = model.config.imageSize
+        inputMean = model.config.pixelStatistics.mean
+        inputStd = model.config.pixelStatistics.std
     }
 }
 
@@ -129,7 +129,8 @@ public final class GridCacheFile: @unchecked Sendable {
         precondition(names.count == paths.count, "one name per photo")
         let key = GridCacheKey(model: model)
         let encoder = makeGridEncoder(model: model)
-        let input = model.config.modelInput
+        let statistics = model.config.pixelStatistics
+        let input = ModelInput(size: model.config.imageSize, mean: statistics.mean, std: statistics.std)
         let (L, C) = (model.config.locations, model.config.gridChannels)
         let header = Header(key: key, names: names, locations: L, channels: C)
         let headerBytes = Array(try JSONEncoder().encode(header))
@@ -140,12 +141,13 @@ public final class GridCacheFile: @unchecked Sendable {
         withUnsafeBytes(of: UInt32(headerBytes.count).littleEndian) { prefix.replaceSubrange(12..<16, with: $0) }
         prefix.replaceSubrange(16..<(16 + headerBytes.count), with: headerBytes)
 
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(prefix)),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw GridCacheError.unwritable(path: path, reason: "cannot create \(temporary)")
+        let output: AtomicFile
+        do {
+            output = try AtomicFile(path: path)
+            try output.write(prefix)
+        } catch let error as FileWriteError {
+            throw GridCacheError.unwritable(path: path, reason: error.reason)
         }
-        handle.seekToEndOfFile()
         let side = input.size, plane = 3 * side * side
         var first = 0
         while first < paths.count {
@@ -159,13 +161,14 @@ public final class GridCacheFile: @unchecked Sendable {
             }
             let grids = images.withUnsafeBufferPointer { encoder.encode(images: $0.baseAddress!, batch: chunk.count) }
             let halves = grids.map { Float16($0) }
-            halves.withUnsafeBytes { handle.write(Data($0)) }
+            do { try halves.withUnsafeBytes { try output.write($0) } } catch let error as FileWriteError {
+                throw GridCacheError.unwritable(path: path, reason: error.reason)
+            }
             first += chunk.count
             progress(first)
         }
-        try handle.close()
-        if rename(temporary, path) != 0 {
-            throw GridCacheError.unwritable(path: path, reason: String(cString: strerror(errno)))
+        do { try output.commit() } catch let error as FileWriteError {
+            throw GridCacheError.unwritable(path: path, reason: error.reason)
         }
         guard let file = GridCacheFile(path: path, key: key) else {
             throw GridCacheError.unreadable(path: path, reason: "the file just written does not read back")

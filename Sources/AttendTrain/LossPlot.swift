@@ -1,12 +1,10 @@
 import AttendImage
-import CAttendShims
 import Foundation
 
 // MARK: - Loss curves as a PNG
 //
 // `attend train --plot` draws the training cross-entropy (per step, and its running mean) and the validation
-// points on one chart. The PNG is written with stored (uncompressed) deflate blocks: a chart is small, and
-// this keeps training free of the image codecs.
+// points on one chart, written by AttendImage's PNG writer.
 
 /// A chart of `steps` (step, cross-entropy) and `validation` (step, cross-entropy), width × height pixels.
 public func lossChart(steps: [(Int, Float)], validation: [(Int, Float)], width: Int = 720, height: Int = 420) -> RGBImage {
@@ -55,44 +53,6 @@ public func lossChart(steps: [(Int, Float)], validation: [(Int, Float)], width: 
     return image
 }
 
-/// The bytes of `image` as an 8-bit RGB PNG (stored deflate blocks).
-public func pngBytes(_ image: RGBImage) -> [UInt8] {
-    var raw: [UInt8] = []
-    raw.reserveCapacity((image.width * 3 + 1) * image.height)
-    for y in 0..<image.height {
-        raw.append(0)   // filter: none
-        raw.append(contentsOf: image.pixels[(y * image.width * 3)..<((y + 1) * image.width * 3)])
-    }
-    var zlib: [UInt8] = [0x78, 0x01]
-    var offset = 0
-    repeat {
-        let length = min(65_535, raw.count - offset)
-        zlib.append(offset + length == raw.count ? 1 : 0)
-        zlib += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
-        zlib += raw[offset..<(offset + length)]
-        offset += length
-    } while offset < raw.count
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in raw { a = (a + UInt32(byte)) % 65_521; b = (b + a) % 65_521 }
-    zlib += bigEndian((b << 16) | a)
-
-    var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-    func chunk(_ type: String, _ data: [UInt8]) {
-        bytes += bigEndian(UInt32(data.count))
-        let body = Array(type.utf8) + data
-        bytes += body
-        bytes += bigEndian(body.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count) })
-    }
-    chunk("IHDR", bigEndian(UInt32(image.width)) + bigEndian(UInt32(image.height)) + [8, 2, 0, 0, 0])
-    chunk("IDAT", zlib)
-    chunk("IEND", [])
-    return bytes
-}
-
-private func bigEndian(_ value: UInt32) -> [UInt8] {
-    [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
-}
-
 /// Writes the chart of a JSONL training log (`--log`) to a PNG file.
 public func writeLossPlot(logPath: String, to path: String) throws {
     guard let data = FileManager.default.contents(atPath: logPath), let text = String(data: data, encoding: .utf8) else {
@@ -108,5 +68,5 @@ public func writeLossPlot(logPath: String, to path: String) throws {
             steps.append((step, Float(value)))
         }
     }
-    try writeAtomically(pngBytes(lossChart(steps: steps, validation: validation)), to: path)
+    try PNGWriter.write(lossChart(steps: steps, validation: validation), to: path)
 }

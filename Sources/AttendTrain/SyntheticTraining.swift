@@ -101,7 +101,7 @@ public func scoreSynthetic(model: Model, dataset: CaptionDataset, objects: [[Sce
     var first = 0
     while first < dataset.count {
         let indices = Array(first..<min(first + chunk, dataset.count))
-        let images = dataset.imagesBatchMajor(indices)
+        let images = dataset.pictures(indices).values
         let captions = captioner.caption(images: images, count: indices.count,
                                          options: CaptionOptions(beamSize: 1, maxWords: 20))
         for (caption, index) in zip(captions, indices) {

@@ -1,6 +1,7 @@
 import AttendEval
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - The training loop
@@ -50,8 +51,9 @@ public struct TrainingSettings: Sendable {
     public var validationCaptionImages = 200
     /// Random crops, colour jitter and left–right flips of the training pictures (off by default).
     public var augmentation = Augmentation.none
-    /// A pretrained encoder's top blocks trained with the decoder (`Lite0FineTuner`): this many MBConv blocks and
-    /// the convolution at the tap. nil: the encoder stays frozen (and its grids may come from a feature cache).
+    /// A pretrained encoder's top blocks trained with the decoder (its family's trainable part): this many blocks
+    /// and the convolution at the tap. nil: a pretrained encoder stays frozen (its grids may come from a feature
+    /// cache); an encoder that is not pretrained trains whole.
     public var fineTunedBlocks: Int? = nil
     /// The model given is trained already (a fine-tuning run starts from a captioner): its output bias is kept.
     public var startsFromTrainedModel = false
@@ -88,17 +90,17 @@ nonisolated(unsafe) public var trainingInterruptRequested = false
 public final class Trainer {
     public let vocabulary: Vocabulary
     public let settings: TrainingSettings
-    public let graph: TrainingGraph
+    /// The encoder's trainable part (if any) and the graph from the grid.
+    public let pass: TrainingPass
+    public var graph: TrainingGraph { pass.graph }
     public let optimizer: AdamOptimizer
-    /// The trained top of a pretrained encoder, when `settings.fineTunedBlocks` asks for one.
-    public let fineTuner: Lite0FineTuner?
     public let plan: BatchPlan
     public private(set) var progress = TrainingProgress()
     public private(set) var records: [StepRecord] = []
     public var metadata: [String: String] = [:]
     let train: CaptionDataset
     let validation: CaptionDataset?
-    private var validationGraph: TrainingGraph?
+    private var validationPass: TrainingPass?
     /// CIDEr-D against each training picture's references, for self-critical rewards.
     private let rewardScorer: CIDErDScorer?
     private var log: FileHandle?
@@ -119,20 +121,12 @@ public final class Trainer {
         self.settings = settings
         self.train = train
         self.validation = validation
-        // A pretrained encoder keeps its weights, but for the top blocks a fine-tuning run trains.
-        let pretrainedEncoder = model.config.scratch == nil
-        let fineTuner = settings.fineTunedBlocks.map {
-            Lite0FineTuner(model: model, blocks: $0, pictures: plan.imagesPerBatch)
-        }
-        self.fineTuner = fineTuner
         precondition(!settings.selfCritical || settings.captionsPerImage >= 2,
                      "self-critical training compares each sample with the others of its picture: at least 2")
         rewardScorer = settings.selfCritical ? CIDErDScorer(references: train.references.map { $0.map(ptbTokenize) })
                                              : nil
-        let trained = fineTuner?.trainedTensorNames ?? []
-        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam, frozen: {
-            pretrainedEncoder && $0.name.hasPrefix("encoder.") && !trained.contains($0.name)
-        })
+        let capacity = GraphCapacity(images: plan.imagesPerBatch, captionsPerImage: settings.captionsPerImage,
+                                     steps: settings.maxWords + 1)
         if let resume {
             let saved = try ModelFile.read(path: resume)
             if let reason = mismatch(of: saved, with: model, vocabularyOf: "the one built from this training data",
@@ -140,15 +134,21 @@ public final class Trainer {
                 throw CheckpointError.mismatch(path: resume, reason: reason)
             }
             model = saved
-            progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
-            secondsBeforeRun = progress.trainingSeconds
         } else if !settings.startsFromTrainedModel {
             setOutputBiasToUnigramLogFrequencies(&model, dataset: train, plan: plan)
         }
-        graph = TrainingGraph(model: model, capacity: GraphCapacity(images: plan.imagesPerBatch,
-                                                                    captionsPerImage: settings.captionsPerImage,
-                                                                    steps: settings.maxWords + 1),
-                              options: settings.loss, seed: settings.seed, gridGradient: fineTuner != nil)
+        pass = TrainingPass(model: model, capacity: capacity, options: settings.loss, seed: settings.seed,
+                            fineTunedBlocks: settings.fineTunedBlocks)
+        // The encoder's tensors its trainable part does not train stay as they are (all of a frozen encoder's).
+        let encoderTensors = Set(model.layout.encoderTensors.map(\.name))
+        let trained = pass.encoder?.trainedTensorNames ?? []
+        optimizer = AdamOptimizer(layout: model.layout, options: settings.adam, frozen: {
+            encoderTensors.contains($0.name) && !trained.contains($0.name)
+        })
+        if let resume {
+            progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
+            secondsBeforeRun = progress.trainingSeconds
+        }
         if let path = settings.logPath {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             log = FileHandle(forWritingAtPath: path)
@@ -197,21 +197,20 @@ public final class Trainer {
                     return try finish(.budgetSpent)
                 }
                 let rate = schedule.rate(at: progress.step, timeFraction: timeFraction)
-                graph.training = true
+                pass.training = true
                 graph.reseedDropout(settings.seed &+ UInt64(progress.step) &* 0x2545_F491)
                 var reward: Double? = nil
-                var trained = graphBatch(batch)
-                if rewardScorer != nil { (trained, reward) = selfCriticalBatch(trained, pictures: pictures) }
-                let loss = graph.forward(trained)
-                graph.zeroGradients()
-                graph.backward()
-                if let fineTuner {
-                    fineTuner.backward(gridGradient: graph.gridGradientInBatchOrder(), count: batch.imageCount,
-                                       parameters: graph.parameters, gradients: graph.gradients)
+                let encoded = pass.encode(batch)
+                var trained = encoded.batch
+                if rewardScorer != nil {
+                    (trained, reward) = selfCriticalBatch(trained, pictures: encoded.order.map { pictures[$0] })
                 }
-                let optimizerStart = Date()
+                let loss = pass.forward(trained)
+                graph.zeroGradients()
+                pass.backward()
+                let optimizerClock = Stopwatch()
                 let norm = optimizer.update(parameters: graph.parameters, gradients: graph.gradients, rate: rate)
-                graph.seconds["optimizer", default: 0] += Date().timeIntervalSince(optimizerStart)
+                graph.seconds["optimizer", default: 0] += optimizerClock.seconds
                 progress.step += 1
                 progress.batchInEpoch += 1
                 window.images += batch.imageCount
@@ -322,23 +321,16 @@ public final class Trainer {
         return (TrainingBatch(input: batch.input, imageCount: B, captions: captions, rowWeights: advantages), mean)
     }
 
-    /// What the graph reads for `batch`: with a fine-tuned encoder, the grids its top computes from the pictures.
-    func graphBatch(_ batch: TrainingBatch) -> TrainingBatch {
-        guard let fineTuner, case let .pictures(pictures) = batch.input else { return batch }
-        var batch = batch
-        batch.input = .grids(fineTuner.forward(pictures: pictures, count: batch.imageCount, parameters: graph.parameters))
-        return batch
-    }
-
     /// Mean loss per word on (the first `validationImages` pictures of) a split: no dropout, running BN statistics.
     public func validationLoss(_ dataset: CaptionDataset) -> LossValue {
         let B = plan.imagesPerBatch, K = settings.captionsPerImage
         let count = min(dataset.count, settings.validationImages)
-        if validationGraph == nil {
-            validationGraph = TrainingGraph(model: currentModel(), capacity: graph.capacity, options: settings.loss)
+        if validationPass == nil {
+            validationPass = TrainingPass(model: currentModel(), capacity: graph.capacity, options: settings.loss,
+                                          fineTunedBlocks: settings.fineTunedBlocks)
         }
-        let evaluator = validationGraph!
-        evaluator.parameters.update(from: graph.parameters, count: graph.layout.count)
+        let evaluator = validationPass!
+        evaluator.graph.parameters.update(from: graph.parameters, count: graph.layout.count)
         evaluator.training = false
         var crossEntropy = 0.0, penalty = 0.0, tokens = 0
         var first = 0
@@ -349,8 +341,8 @@ public final class Trainer {
                 let texts = dataset.references[picture]
                 for k in 0..<K { captions.append(plan.encode(texts[k % texts.count], vocabulary: vocabulary)) }
             }
-            let loss = evaluator.forward(graphBatch(TrainingBatch(input: dataset.input(pictures),
-                                                                  imageCount: pictures.count, captions: captions)))
+            let loss = evaluator.forward(TrainingBatch(input: dataset.input(pictures), imageCount: pictures.count,
+                                                       captions: captions))
             crossEntropy += Double(loss.crossEntropy) * Double(loss.tokens)
             penalty += Double(loss.penalty) * Double(loss.tokens)
             tokens += loss.tokens
@@ -375,7 +367,8 @@ public final class Trainer {
             if let grids = dataset.grids(indices) {
                 captions = captioner.caption(grid: grids, count: indices.count, options: options)
             } else {
-                captions = captioner.caption(images: dataset.imagesBatchMajor(indices), count: indices.count, options: options)
+                captions = captioner.caption(images: dataset.pictures(indices).values, count: indices.count,
+                                             options: options)
             }
             for (caption, index) in zip(captions, indices) {
                 let name = dataset.names[index]
@@ -441,7 +434,7 @@ func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: Caption
         }
     }
     let total = counts.reduce(0, +)
-    let bias = model.layout.outBias!
+    let bias = model.layout.outBias
     for v in 0..<V {
         model.parameters[bias.offset + v] = counts[v] > 0 ? Float(log(counts[v] / total)) : -20
     }
@@ -449,7 +442,7 @@ func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: Caption
 
 /// The numbers a mismatch message names: encoder family, input, grid, sizes.
 func describe(_ config: ModelConfig) -> String {
-    "\(config.encoder.family) \(config.imageSize) px, grid \(config.gridSize)×\(config.gridSize)×\(config.gridChannels), "
+    "\(config.encoder.name) \(config.imageSize) px, grid \(config.gridSize)×\(config.gridSize)×\(config.gridChannels), "
         + "P \(config.projectionSize), E \(config.embeddingSize), H \(config.hiddenSize), V \(config.vocabularySize)"
 }
 

@@ -4,9 +4,11 @@ import Foundation
 
 // MARK: - Training graph
 //
-// The whole model, teacher-forced, as one forward over a batch that keeps every cache the backward pass
-// reads, and one backward that walks the layers in exact reverse order. The encoder runs once per image;
-// `captionsPerImage` captions of each image share its annotations (the encoder dominates the cost).
+// The model from the grid up, teacher-forced: the projection (when the model has one) and the decoder, as one
+// forward over a batch of grids that keeps every cache the backward pass reads, and one backward that walks the
+// layers in exact reverse order. The grids come from the feature cache (a frozen encoder) or from the encoder
+// family's trainable part (TrainingPass runs it first and takes the grid's gradient back through it);
+// `captionsPerImage` captions of each image share its annotations.
 //
 // Letters (as in AttendModel): B images, K captions per image, R = B·K caption rows, T steps (words
 // predicted), S image side, L grid cells, D annotation size, E embedding, H LSTM state, A attention, V words.
@@ -43,12 +45,19 @@ public struct LossOptions: Equatable, Sendable {
     }
 }
 
-/// What a batch gives the graph for each of its images.
+/// What a batch gives for each of its images.
 public enum TrainingInput {
-    /// (3, B, S, S) normalised pictures, channel-major over the batch as the trained (scratch) encoder wants them.
-    case pictures([Float])
-    /// (B, L, C) grids a frozen encoder wrote (the feature cache): the graph starts at the projection.
+    /// Normalised pictures, for an encoder that trains (TrainingPass turns them into grids).
+    case pictures(PictureBatch)
+    /// (B, L, C) grids: a frozen encoder's (the feature cache), or the trainable encoder's output.
     case grids([Float])
+}
+
+extension TrainingInput {
+    var isPictures: Bool {
+        if case .pictures = self { return true }
+        return false
+    }
 }
 
 /// One batch: pictures (or their grids) and the caption rows that read them.
@@ -68,17 +77,34 @@ public struct TrainingBatch {
         self.rowWeights = rowWeights
     }
 
-    public init(images: [Float], imageCount: Int, captions: [[Int]]) {
-        self.init(input: .pictures(images), imageCount: imageCount, captions: captions)
+    /// The pictures of a batch for an encoder that trains (asking a grid batch for them is a programmer error).
+    public var pictures: PictureBatch {
+        guard case let .pictures(pictures) = input else { preconditionFailure("a grid batch has no pictures") }
+        return pictures
     }
 
-    /// The (3, B, S, S) pictures of a batch for a trained encoder (asking a grid batch for them is a programmer error).
-    public var images: [Float] {
-        get {
-            guard case let .pictures(images) = input else { preconditionFailure("a grid batch has no pictures") }
-            return images
+    /// The order the graph trains the images in: longest caption first (ties keep the batch's order), so that the
+    /// rows still predicting at step t are a prefix.
+    public func longestCaptionFirst() -> [Int] {
+        let K = captions.count / imageCount
+        let longest = (0..<imageCount).map { image in (0..<K).map { captions[image * K + $0].count }.max()! }
+        return (0..<imageCount).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
+    }
+
+    /// The batch with its images (their captions, row weights, pictures or grids) in `order`.
+    public func reordered(_ order: [Int]) -> TrainingBatch {
+        let K = captions.count / imageCount
+        let rows = order.flatMap { image in (image * K)..<(image * K + K) }
+        var result = self
+        result.captions = rows.map { captions[$0] }
+        result.rowWeights = rowWeights.map { weights in rows.map { weights[$0] } }
+        switch input {
+        case let .pictures(pictures): result.input = .pictures(pictures.reordered(order))
+        case let .grids(grids):
+            let cell = grids.count / imageCount
+            result.input = .grids(order.flatMap { grids[($0 * cell)..<(($0 + 1) * cell)] })
         }
-        set { input = .pictures(newValue) }
+        return result
     }
 }
 
@@ -99,8 +125,7 @@ public final class TrainingGraph {
     public let layout: ParameterLayout
     public let capacity: GraphCapacity
     public var options: LossOptions
-    /// Training mode: dropout on, batch norm by batch statistics (updating the running ones). Off for
-    /// validation: no dropout, batch norm by running statistics.
+    /// Training mode: dropout on. Off for validation.
     public var training = true
 
     /// (P) every parameter, in layout order. Batch-norm running statistics are updated by forward.
@@ -111,29 +136,12 @@ public final class TrainingGraph {
     var arena: [UnsafeMutableRawPointer] = []
     var dropoutRandom: SeededGenerator
 
-    /// Whether the encoder is trained here (the scratch family) or frozen (its grids come in the batch).
-    public let trainsEncoder: Bool
-    /// Whether backward computes the gradient of the grid: for a trained encoder, here or outside the graph
-    /// (the fine-tuned top of a pretrained one, which hands the graph its grids).
+    /// Whether backward computes the gradient of the grid, for an encoder that trains (TrainingPass).
     public let computesGridGradient: Bool
-
-    // Encoder caches, one entry per stage (the scratch family only).
-    var stageSides: [(input: Int, output: Int, pooled: Int)] = []
-    var rowsPerChunk: [Int] = []                          // a convolution's output rows per im2col chunk
-    let imagesBuffer: UnsafeMutablePointer<Float>         // (3, B, S, S)
-    var convOutput: [UnsafeMutablePointer<Float>] = []    // (Cout, B, Ho, Wo) batch-norm input
-    var stageOutput: [UnsafeMutablePointer<Float>] = []   // (Cout, B, Ho/2, Wo/2) pooled, or (Cout, B, Ho, Wo)
-    var argmax: [UnsafeMutablePointer<Int32>?] = []       // (Cout, B, Ho/2, Wo/2) with a pool
-    var bnMean: [UnsafeMutablePointer<Float>] = []        // (Cout)
-    var bnInverseStd: [UnsafeMutablePointer<Float>] = []  // (Cout)
-    let columns: UnsafeMutablePointer<Float>              // (Cin·9, n·Wo), the largest stage's chunk of n rows
-    let columnsGradient: UnsafeMutablePointer<Float>      // same
-    var stageOutputGradient: [UnsafeMutablePointer<Float>] = []  // each stage output's gradient
-    let convGradient: UnsafeMutablePointer<Float>         // (Cout, B, Ho, Wo), the largest stage
 
     // The grid and its projection (when the model has one; else `grid` is `annotations`).
     let grid: UnsafeMutablePointer<Float>                 // (B, L, C) the encoder's output (after grid dropout)
-    let gridGradient: UnsafeMutablePointer<Float>         // (B, L, C) for a trained encoder
+    let gridGradient: UnsafeMutablePointer<Float>         // (B, L, C) for a trained encoder (`annotationsGradient` without a projection)
     let gridMask: UnsafeMutablePointer<Float>             // (B, L, C) grid dropout: 0 or 1/(1−p)
     let normalizedGrid: UnsafeMutablePointer<Float>       // (B, L, C) x̂ of the LayerNorm
     let scaledGrid: UnsafeMutablePointer<Float>           // (B, L, C) γ x̂ + β
@@ -204,8 +212,8 @@ public final class TrainingGraph {
     /// (T + 1) Σ_{s<t} activeRows[s]: where step t's rows start in the packed per-step buffers.
     var stepOffset: [Int] = []
 
-    /// `gridGradient`: a grid batch's gradient is wanted too (`gridGradientInBatchOrder`), for an encoder trained
-    /// outside the graph.
+    // Longer than 80 lines: allocates every buffer of the graph, one line each, in the order they are declared.
+    /// `gridGradient`: the grid's gradient is wanted too (`gridGradientInBatchOrder`), for an encoder that trains.
     public init(model: Model, capacity: GraphCapacity, options: LossOptions = LossOptions(), seed: UInt64 = 0,
                 gridGradient: Bool = false) {
         config = model.config
@@ -235,44 +243,18 @@ public final class TrainingGraph {
         parameters = parameterBuffer
         gradients = floats(parameterCount)
 
-        let S = config.imageSize, C = config.gridChannels
-        let scratch = config.scratch ?? ScratchEncoderConfig(imageSize: S, channels: [], strides: [], poolAfter: [])
-        trainsEncoder = config.scratch != nil
-        computesGridGradient = model.layout.projection != nil && (trainsEncoder || gridGradient)
-        imagesBuffer = floats(trainsEncoder ? 3 * B * S * S : 0)
-        var side = S, inChannels = 3, largestColumns = 0, largestStage = 0
-        for stage in 0..<scratch.channels.count {
-            let outChannels = scratch.channels[stage]
-            let outSide = convOutputSize(side, stride: scratch.strides[stage])
-            let pooledSide = scratch.poolAfter[stage] ? outSide / 2 : outSide
-            stageSides.append((side, outSide, pooledSide))
-            let chunkRows = min(B * outSide, convolutionRowsPerChunk(inChannels: inChannels, outputWidth: outSide))
-            rowsPerChunk.append(chunkRows)
-            largestColumns = max(largestColumns, inChannels * 9 * chunkRows * outSide)
-            largestStage = max(largestStage, outChannels * B * outSide * outSide)
-            convOutput.append(floats(outChannels * B * outSide * outSide))
-            stageOutput.append(floats(outChannels * B * pooledSide * pooledSide))
-            argmax.append(scratch.poolAfter[stage] ? integers(outChannels * B * pooledSide * pooledSide) : nil)
-            bnMean.append(floats(outChannels))
-            bnInverseStd.append(floats(outChannels))
-            stageOutputGradient.append(floats(outChannels * B * pooledSide * pooledSide))
-            side = pooledSide
-            inChannels = outChannels
-        }
-        columns = floats(largestColumns)
-        columnsGradient = floats(largestColumns)
-        convGradient = floats(largestStage)
-
+        let C = config.gridChannels
+        computesGridGradient = gridGradient
         annotations = floats(B * L * D)
+        annotationsGradient = floats(B * L * D)
         let projects = layout.projection != nil
         grid = projects ? floats(B * L * C) : annotations
-        self.gridGradient = floats(computesGridGradient ? B * L * C : 0)
+        self.gridGradient = projects ? floats(gridGradient ? B * L * C : 0) : annotationsGradient
         gridMask = floats(projects ? B * L * C : 0)
         normalizedGrid = floats(projects ? B * L * C : 0)
         scaledGrid = floats(projects ? B * L * C : 0)
         scaledGridGradient = floats(projects ? B * L * C : 0)
         gridInverseStd = floats(projects ? B * L : 0)
-        annotationsGradient = floats(B * L * D)
         projected = floats(B * L * A)
         projectedGradient = floats(B * L * A)
         meanAnnotation = floats(B * D)

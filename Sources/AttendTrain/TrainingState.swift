@@ -1,4 +1,5 @@
 import AttendModel
+import AttendSupport
 import CAttendShims
 import Foundation
 
@@ -90,7 +91,9 @@ public enum OptimizerStateFile {
         }
         let crc = bytes.withUnsafeBufferPointer { attend_crc32(0, $0.baseAddress, $0.count) }
         append(crc, to: &bytes)
-        try writeAtomically(bytes, to: path)
+        do { try writeFileAtomically(bytes, to: path) } catch let error as FileWriteError {
+            throw CheckpointError.unwritable(path: path, reason: error.reason)
+        }
     }
 
     /// Reads the state into `optimizer` (whose layout must match) and returns the progress.
@@ -123,18 +126,6 @@ public enum OptimizerStateFile {
         }
         optimizer.step = progress.step
         return progress
-    }
-}
-
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = path + ".partial"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-        throw CheckpointError.unwritable(path: path, reason: "cannot create \(temporary)")
-    }
-    if rename(temporary, path) != 0 {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw CheckpointError.unwritable(path: path, reason: reason)
     }
 }
 

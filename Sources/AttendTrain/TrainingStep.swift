@@ -1,66 +1,24 @@
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - Forward and backward over one batch
 //
-// forward: encoder (conv → BN → ReLU → pool per stage; or the grids a frozen encoder wrote), the projection (when
-// the model has one), annotations, initial state, then T teacher-forced
-// steps (embedding → attention → LSTM → deep output → cross-entropy). backward walks the same lines upward.
+// forward: from the batch's grids, the projection (when the model has one), annotations, initial state, then T
+// teacher-forced steps (embedding → attention → LSTM → deep output → cross-entropy). backward walks the same
+// lines upward, down to the grid's gradient when an encoder trains below the graph.
 
 extension TrainingGraph {
+    // Longer than 80 lines: the graph's forward, one line per layer, read against `backward` below.
     /// Teacher-forced forward over `batch`; keeps every cache backward reads. Returns the loss per word.
     @discardableResult
     public func forward(_ batch: TrainingBatch) -> LossValue {
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
-        let B = batch.imageCount, K = capacity.captionsPerImage, R = B * K, S = config.imageSize, C = config.gridChannels
-        precondition(B >= 1 && B <= capacity.images, "batch of \(B) images; the graph holds \(capacity.images)")
-        precondition(batch.captions.count == R, "expected \(R) caption rows (\(K) per image)")
-        let T = batch.captions.map { $0.count - 1 }.max()!
-        precondition(T >= 1 && T <= capacity.steps, "captions predict \(T) words; the graph holds \(capacity.steps)")
-        batchImages = B
-        batchSteps = T
-        // Images in the order of their longest caption, longest first (ties keep the batch's order): the rows still
-        // predicting at step t are then a prefix, and each step runs on that prefix alone. A Flickr8k batch trains
-        // T = 21 steps for captions of 11 words on average. Loss and gradients are sums over rows and images, which
-        // the order does not change; only which dropout mask meets which row does.
-        let longest = (0..<B).map { image in (0..<K).map { batch.captions[image * K + $0].count }.max()! }
-        let imageOrder = (0..<B).sorted { longest[$0] != longest[$1] ? longest[$0] > longest[$1] : $0 < $1 }
-        slotImages = imageOrder
-        weightsRows = batch.rowWeights != nil
-        if let weights = batch.rowWeights {
-            precondition(weights.count == R, "one weight per caption row")
-            for (slot, image) in imageOrder.enumerated() {
-                for k in 0..<K { rowWeight[slot * K + k] = weights[image * K + k] }
-            }
-        }
-        loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
-                     captionsPerImage: K)
-        var clock = DispatchTime.now().uptimeNanoseconds
-        switch batch.input {
-        case let .pictures(images):
-            precondition(trainsEncoder, "a frozen encoder's graph reads grids, not pictures")
-            precondition(images.count == 3 * B * S * S, "images must be (3, B, S, S)")
-            images.withUnsafeBufferPointer { images in
-                for channel in 0..<3 {
-                    for (slot, image) in imageOrder.enumerated() {
-                        let source = images.baseAddress! + (channel * B + image) * S * S
-                        (imagesBuffer + (channel * B + slot) * S * S).update(from: source, count: S * S)
-                    }
-                }
-            }
-            encoderForward(batch: B)
-            lap(&clock, "encoder forward")
-        case let .grids(grids):
-            precondition(!trainsEncoder, "a trained encoder's graph reads pictures")
-            precondition(grids.count == B * L * C, "grids must be (B, L, C)")
-            grids.withUnsafeBufferPointer { grids in
-                for (slot, image) in imageOrder.enumerated() {
-                    (grid + slot * L * C).update(from: grids.baseAddress! + image * L * C, count: L * C)
-                }
-            }
-        }
+        load(batch)
+        let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps, C = config.gridChannels
+        var clock = Stopwatch()
         if let projection = projectionWeights {
             drawDropoutMask(gridMask, count: B * L * C, probability: options.gridDropout)
             for i in 0..<(B * L * C) { grid[i] *= gridMask[i] }
@@ -152,37 +110,53 @@ extension TrainingGraph {
                          penalty: penalty / tokens, tokens: tokenCount)
     }
 
-    /// The scratch encoder over imagesBuffer (3, B, S, S): conv → BN → ReLU (→ pool) per stage, into grid (B, L, C).
-    func encoderForward(batch B: Int) {
-        let scratch = config.scratch!
-        var input = UnsafePointer(imagesBuffer), inChannels = 3
-        for stage in 0..<scratch.channels.count {
-            let spec = layout.stages[stage], outChannels = scratch.channels[stage], sides = stageSides[stage]
-            convolutionForward(output: convOutput[stage], columns: columns, input: input, weight: weight(spec.convWeight),
-                               bias: nil, inChannels: inChannels, outChannels: outChannels, batch: B,
-                               height: sides.input, width: sides.input, stride: scratch.strides[stage],
-                               rowsPerChunk: rowsPerChunk[stage])
-            // Validation normalises by the running statistics, as inference does; no backward follows.
-            batchNormReLUPoolForward(output: stageOutput[stage], argmax: argmax[stage], mean: bnMean[stage],
-                                     inverseStd: bnInverseStd[stage], input: convOutput[stage],
-                                     scale: weight(spec.bnScale), shift: weight(spec.bnShift),
-                                     runningMean: weight(spec.bnRunningMean), runningVar: weight(spec.bnRunningVar),
-                                     batchStatistics: training, channels: outChannels, batch: B,
-                                     height: sides.output, width: sides.output, pool: scratch.poolAfter[stage])
-            input = UnsafePointer(stageOutput[stage])
-            inChannels = outChannels
+    /// Takes in `batch`: its grids and caption rows in the graph's image order (longest caption first, so that the
+    /// rows still predicting at step t are a prefix), its row weights, and its sizes.
+    func load(_ batch: TrainingBatch) {
+        let L = config.locations
+        let B = batch.imageCount, K = capacity.captionsPerImage, R = B * K, C = config.gridChannels
+        precondition(B >= 1 && B <= capacity.images, "batch of \(B) images; the graph holds \(capacity.images)")
+        precondition(batch.captions.count == R, "expected \(R) caption rows (\(K) per image)")
+        let T = batch.captions.map { $0.count - 1 }.max()!
+        precondition(T >= 1 && T <= capacity.steps, "captions predict \(T) words; the graph holds \(capacity.steps)")
+        batchImages = B
+        batchSteps = T
+        // Images in the order of their longest caption, longest first (ties keep the batch's order): the rows still
+        // predicting at step t are then a prefix, and each step runs on that prefix alone. A Flickr8k batch trains
+        // T = 21 steps for captions of 11 words on average. Loss and gradients are sums over rows and images, which
+        // the order does not change; only which dropout mask meets which row does.
+        let imageOrder = batch.longestCaptionFirst()
+        slotImages = imageOrder
+        weightsRows = batch.rowWeights != nil
+        if let weights = batch.rowWeights {
+            precondition(weights.count == R, "one weight per caption row")
+            for (slot, image) in imageOrder.enumerated() {
+                for k in 0..<K { rowWeight[slot * K + k] = weights[image * K + k] }
+            }
         }
-        channelMajorToRows(grid, features: input, channels: config.gridChannels, batch: B, locations: config.locations)
+        loadCaptions(imageOrder.flatMap { image in batch.captions[(image * K)..<(image * K + K)] }, rows: R, steps: T,
+                     captionsPerImage: K)
+        guard case let .grids(grids) = batch.input else {
+            preconditionFailure("the graph starts at the grid: TrainingPass encodes a batch of pictures first")
+        }
+        precondition(grids.count == B * L * C, "grids must be (B, L, C)")
+        grids.withUnsafeBufferPointer { grids in
+            for (slot, image) in imageOrder.enumerated() {
+                (grid + slot * L * C).update(from: grids.baseAddress! + image * L * C, count: L * C)
+            }
+        }
     }
 
-    /// Backward of the last `forward` (in training mode): adds ∂loss.total/∂parameters into `gradients`.
+    // Longer than 80 lines: the graph's backward, the layers of `forward` in exact reverse order.
+    /// Backward of the last `forward` (in training mode): adds ∂loss.total/∂parameters into `gradients`, and
+    /// computes the grid's gradient when asked (`computesGridGradient`).
     public func backward() {
-        precondition(training, "backward needs a forward in training mode (batch statistics)")
+        precondition(training, "backward needs a forward in training mode")
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps
         let scale = 1 / Float(max(tokenCount, 1))
-        var clock = DispatchTime.now().uptimeNanoseconds
+        var clock = Stopwatch()
         annotationsGradient.update(repeating: 0, count: B * L * D)
         projectedGradient.update(repeating: 0, count: B * L * A)
         hiddenGradient.update(repeating: 0, count: R * H)
@@ -253,8 +227,8 @@ extension TrainingGraph {
 
         // Initial state: the K captions of an image share h_0, c_0.
         meanGradient.update(repeating: 0, count: B * D)
-        for (state, stateGradient, spec) in [(initialHidden, hiddenGradient, (layout.initHiddenWeight!, layout.initHiddenBias!)),
-                                             (initialCell, cellGradient, (layout.initCellWeight!, layout.initCellBias!))] {
+        for (state, stateGradient, spec) in [(initialHidden, hiddenGradient, (layout.initHiddenWeight, layout.initHiddenBias)),
+                                             (initialCell, cellGradient, (layout.initCellWeight, layout.initCellBias))] {
             initialGradient.update(repeating: 0, count: B * H)
             for r in 0..<R {
                 for j in 0..<H { initialGradient[(r / K) * H + j] += stateGradient[r * H + j] }
@@ -282,42 +256,10 @@ extension TrainingGraph {
             if computesGridGradient { for i in 0..<(B * L * C) { gridGradient[i] *= gridMask[i] } }
             lap(&clock, "projection backward")
         }
-        guard let scratch = config.scratch else { return }
-
-        // Encoder, last stage first.
-        let lastStage = scratch.channels.count - 1
-        rowsToChannelMajor(stageOutputGradient[lastStage], rows: layout.projection == nil ? annotationsGradient : gridGradient,
-                           channels: C, batch: B, locations: L)
-        for stage in stride(from: lastStage, through: 0, by: -1) {
-            let spec = layout.stages[stage], outChannels = scratch.channels[stage], sides = stageSides[stage]
-            let inChannels = stage == 0 ? 3 : scratch.channels[stage - 1]
-            batchNormReLUPoolBackward(inputGradient: convGradient, scaleGradient: gradient(spec.bnScale),
-                                      shiftGradient: gradient(spec.bnShift), outputGradient: stageOutputGradient[stage],
-                                      output: stageOutput[stage], argmax: argmax[stage], input: convOutput[stage],
-                                      mean: bnMean[stage], inverseStd: bnInverseStd[stage], scale: weight(spec.bnScale),
-                                      channels: outChannels, batch: B, height: sides.output, width: sides.output,
-                                      pool: scratch.poolAfter[stage])
-            let stageInput = UnsafePointer(stage == 0 ? imagesBuffer : stageOutput[stage - 1])
-            var inputGradient: UnsafeMutablePointer<Float>? = nil
-            if stage > 0 {
-                inputGradient = stageOutputGradient[stage - 1]
-                inputGradient!.update(repeating: 0, count: inChannels * B * sides.input * sides.input)
-            }
-            convolutionBackward(inputGradient: inputGradient, weightGradient: gradient(spec.convWeight), biasGradient: nil,
-                                columns: columns, columnsGradient: columnsGradient, outputGradient: convGradient,
-                                input: stageInput, weight: weight(spec.convWeight), inChannels: inChannels,
-                                outChannels: outChannels, batch: B, height: sides.input, width: sides.input,
-                                stride: scratch.strides[stage], rowsPerChunk: rowsPerChunk[stage])
-        }
-        lap(&clock, "encoder backward")
     }
 
     /// Adds the seconds since `clock` to `seconds[phase]` and restarts the clock.
-    func lap(_ clock: inout UInt64, _ phase: String) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        seconds[phase, default: 0] += Double(now - clock) / 1e9
-        clock = now
-    }
+    func lap(_ clock: inout Stopwatch, _ phase: String) { seconds[phase, default: 0] += clock.lap() }
 
     // MARK: - Helpers
 
@@ -352,29 +294,7 @@ extension TrainingGraph {
     }
 }
 
-// MARK: - Layout changes between the encoder and the decoder
-
-/// rows (B, L, D) ← features (D, B, L).
-func channelMajorToRows(_ rows: UnsafeMutablePointer<Float>, features: UnsafePointer<Float>, channels D: Int,
-                        batch B: Int, locations L: Int) {
-    for d in 0..<D {
-        for b in 0..<B {
-            let source = features + (d * B + b) * L, target = rows + b * L * D + d
-            for l in 0..<L { target[l * D] = source[l] }
-        }
-    }
-}
-
-/// features (D, B, L) ← rows (B, L, D): the adjoint of `channelMajorToRows` (a permutation, so a copy).
-func rowsToChannelMajor(_ features: UnsafeMutablePointer<Float>, rows: UnsafePointer<Float>, channels D: Int,
-                        batch B: Int, locations L: Int) {
-    for d in 0..<D {
-        for b in 0..<B {
-            let target = features + (d * B + b) * L, source = rows + b * L * D + d
-            for l in 0..<L { target[l] = source[l * D] }
-        }
-    }
-}
+// MARK: - The annotations' mean
 
 /// mean (B, D) = average over L of annotations (B, L, D).
 func meanOverLocations(_ mean: UnsafeMutablePointer<Float>, annotations: UnsafePointer<Float>, images B: Int,

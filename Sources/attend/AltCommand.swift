@@ -1,5 +1,6 @@
 import ArgumentParser
 import Attend
+import AttendSupport
 import AttendImage
 import Foundation
 
@@ -70,7 +71,7 @@ struct AltCommand: ParsableCommand {
         if write {
             var info = stat()
             let mode: mode_t? = stat(page, &info) == 0 ? info.st_mode & 0o7777 : nil
-            try writeFileAtomically(TextPatch.applied(edits, to: bytes), to: page, permissions: mode)
+            try writeFileAtomically(TextPatch.applied(edits, to: bytes), to: page, permissions: mode, hidden: true)
         } else {
             print(TextPatch.unifiedDiff(edits, to: bytes, path: page), terminator: "")
         }

@@ -124,29 +124,12 @@ struct BatchCommand: ParsableCommand {
         let encoder = RecordEncoder(format: format, overlays: overlays != nil)
 
         // Output first: a file that cannot be written should stop the run before any work is done.
-        var page: HTMLReport? = nil
-        var done = PathSet()
-        var earlierFailed = 0
-        let writer: RecordWriter
-        do {
-            if let html { page = try HTMLReport(path: html, title: "attend batch: \(folders.joined(separator: ", "))") }
-            writer = try RecordWriter(path: out, encoder: encoder, resume: resume, overwrite: overwrite) { record in
-                done.insert(record.path)
-                page?.add(record)
-            }
-            if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
-        } catch let error as RecordFileError {
-            page?.abandon()
-            printError("attend: \(error)")
-            throw ExitCode(64)
-        }
-        if let scan = writer.resumeScan {
-            earlierFailed = scan.failed
-            if !quiet {
-                var note = "attend: resuming \(out): \(scan.records) records already there (\(scan.failed) failed)"
-                if scan.tornBytes > 0 { note += "; removed a last record cut short (\(scan.tornBytes) bytes)" }
-                printError(note)
-            }
+        let (page, writer, done) = try openOutputs(encoder: encoder)
+        let earlierFailed = writer.resumeScan?.failed ?? 0
+        if !quiet, let scan = writer.resumeScan {
+            var note = "attend: resuming \(out): \(scan.records) records already there (\(scan.failed) failed)"
+            if scan.tornBytes > 0 { note += "; removed a last record cut short (\(scan.tornBytes) bytes)" }
+            printError(note)
         }
         if !quiet, let shard, shard.shard.count > 1 { printError("attend: shard \(shard.shard) (from \(shard.source))") }
 
@@ -154,30 +137,9 @@ struct BatchCommand: ParsableCommand {
         let excluded = Set([out, html, overlays].compactMap { $0 }.filter { $0 != "-" }.compactMap(FileID.init(path:)))
         let selected = selection(shard: shard?.shard ?? .all)
 
-        // A first walk only counts, so the progress bar knows the total; nothing is kept.
-        var total = 0, skipped = 0
-        let counting = FolderWalk(roots: folders, recursive: recursive, excluded: excluded)
-        for entry in counting where selected(entry) {
-            if done.contains(entry.path) { skipped += 1 } else { total += 1 }
-        }
-        if !quiet, counting.skippedFolders > 0 {
-            printError("attend: \(counting.skippedFolders) subfolder(s) not entered (--recursive enters them)")
-        }
-
-        var settings = BatchSettings()
-        settings.batchSize = batch
-        settings.decodeWorkers = workers ?? modelOptions.threads
-        let lanes = self.lanes ?? modelOptions.threads
-        settings.lanes = lanes
-        settings.caption = modelOptions.captionOptions
-        settings.decoding = imageOptions.decodeOptions
-        settings.photoMetadata = photoMetadata(model: captioner.modelPath)
-        if let overlays {
-            var sheets = OverlaySettings(folder: overlays)
-            sheets.prefixRoots = folders.count > 1
-            settings.overlays = sheets
-        }
-        ImageCaptioner.setThreadCount(max(1, modelOptions.threads / lanes))
+        let (total, skipped) = countWork(excluded: excluded, selected: selected, done: done)
+        let settings = batchSettings(model: captioner.modelPath)
+        ImageCaptioner.setThreadCount(max(1, modelOptions.threads / settings.lanes))
         let runner = BatchRunner(captioner: captioner, settings: settings)
 
         let walk = FolderWalk(roots: folders, recursive: recursive, excluded: excluded)
@@ -217,6 +179,70 @@ struct BatchCommand: ParsableCommand {
         interrupt.restore()
         let seconds = Date().timeIntervalSince(start)
 
+        try finish(page, after: writeFailure)
+        if !quiet {
+            printSummary(captioned: captioned, failed: failed, skipped: skipped, earlierFailed: earlierFailed,
+                         seconds: seconds)
+        }
+        if let signal = interrupt.received {
+            if !quiet { printError("attend: stopped early: rerun with --resume to caption the rest") }
+            throw ExitCode(128 + signal)
+        }
+        if failed + earlierFailed > 0 { throw ExitCode.failure }
+    }
+
+    /// The report page and the record file (with the records a resumed file holds already, which the page lists
+    /// too), and the overlay folder; exit status 64 when one cannot be written.
+    func openOutputs(encoder: RecordEncoder) throws -> (HTMLReport?, RecordWriter, PathSet) {
+        var page: HTMLReport? = nil
+        var done = PathSet()
+        do {
+            if let html { page = try HTMLReport(path: html, title: "attend batch: \(folders.joined(separator: ", "))") }
+            let writer = try RecordWriter(path: out, encoder: encoder, resume: resume, overwrite: overwrite) { record in
+                done.insert(record.path)
+                page?.add(record)
+            }
+            if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
+            return (page, writer, done)
+        } catch let error as RecordFileError {
+            page?.abandon()
+            printError("attend: \(error)")
+            throw ExitCode(64)
+        }
+    }
+
+    /// A first walk that only counts, so the progress bar knows the total; nothing is kept. (total, skipped).
+    func countWork(excluded: Set<FileID>, selected: (WalkEntry) -> Bool, done: PathSet) -> (Int, Int) {
+        var total = 0, skipped = 0
+        let counting = FolderWalk(roots: folders, recursive: recursive, excluded: excluded)
+        for entry in counting where selected(entry) {
+            if done.contains(entry.path) { skipped += 1 } else { total += 1 }
+        }
+        if !quiet, counting.skippedFolders > 0 {
+            printError("attend: \(counting.skippedFolders) subfolder(s) not entered (--recursive enters them)")
+        }
+        return (total, skipped)
+    }
+
+    /// The runner's settings from the flags.
+    func batchSettings(model: String) -> BatchSettings {
+        var settings = BatchSettings()
+        settings.batchSize = batch
+        settings.decodeWorkers = workers ?? modelOptions.threads
+        settings.lanes = lanes ?? modelOptions.threads
+        settings.caption = modelOptions.captionOptions
+        settings.decoding = imageOptions.decodeOptions
+        settings.photoMetadata = photoMetadata(model: model)
+        if let overlays {
+            var sheets = OverlaySettings(folder: overlays)
+            sheets.prefixRoots = folders.count > 1
+            settings.overlays = sheets
+        }
+        return settings
+    }
+
+    /// Moves the report page into place, or removes it when the records could not all be written.
+    func finish(_ page: HTMLReport?, after writeFailure: Error?) throws {
         if let writeFailure {
             page?.abandon()
             printError("attend: \(writeFailure); rerun with --resume to continue")
@@ -228,18 +254,14 @@ struct BatchCommand: ParsableCommand {
             printError("attend: \(error)")
             throw ExitCode.failure
         }
-        if !quiet {
-            var summary = String(format: "attend: %d captioned, %d failed, %d skipped (already in %@), %.1f images/s over %@",
-                                 captioned, failed, skipped, out == "-" ? "the output" : out,
-                                 Double(captioned + failed) / max(seconds, 1e-9), ProgressBar.duration(seconds))
-            if earlierFailed > 0 { summary += "; \(earlierFailed) failed in earlier runs" }
-            printError(summary)
-        }
-        if let signal = interrupt.received {
-            if !quiet { printError("attend: stopped early: rerun with --resume to caption the rest") }
-            throw ExitCode(128 + signal)
-        }
-        if failed + earlierFailed > 0 { throw ExitCode.failure }
+    }
+
+    func printSummary(captioned: Int, failed: Int, skipped: Int, earlierFailed: Int, seconds: Double) {
+        var summary = String(format: "attend: %d captioned, %d failed, %d skipped (already in %@), %.1f images/s over %@",
+                             captioned, failed, skipped, out == "-" ? "the output" : out,
+                             Double(captioned + failed) / max(seconds, 1e-9), ProgressBar.duration(seconds))
+        if earlierFailed > 0 { summary += "; \(earlierFailed) failed in earlier runs" }
+        printError(summary)
     }
 
     // MARK: - Sidecars and embedding

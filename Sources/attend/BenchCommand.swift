@@ -2,6 +2,7 @@ import ArgumentParser
 import AttendImage
 import AttendMath
 import AttendModel
+import AttendSupport
 import Foundation
 
 /// Per-stage timings of the captioner and the sgemm rate of this CPU, measured in one process.
@@ -49,9 +50,9 @@ struct BenchCommand: ParsableCommand {
         let captioner: Captioner
         var loadTime: Double? = nil
         if let model {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let clock = Stopwatch()
             captioner = Captioner(model: try ModelFile.read(path: model))
-            loadTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            loadTime = clock.seconds
         } else {
             let words = Vocabulary.specialTokens + (0..<2996).map { "w\($0)" }
             captioner = Captioner(model: Model.random(config: benchConfig(), vocabulary: Vocabulary(words: words),
@@ -133,9 +134,9 @@ struct BenchCommand: ParsableCommand {
         body()   // warm-up: page faults, thread start
         var times: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let clock = Stopwatch()
             body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            times.append(clock.seconds)
         }
         return times.sorted()[times.count / 2]
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttendImage
+import AttendSupport
 import Foundation
 
 // MARK: - attend bench-image
@@ -32,7 +33,7 @@ struct BenchImageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let t0 = DispatchTime.now()
+        let generation = Stopwatch()
         let picture = RGBImage.testPattern(width: width, height: height, seed: 7, noise: noise)
         var options = JPEGWriter.Options()
         options.quality = 90
@@ -40,22 +41,21 @@ struct BenchImageCommand: ParsableCommand {
                                           options: options)
         try writeFileAtomically(bytes, to: jpeg)
         printError(String(format: "generated %d × %d (noise %d levels), %.1f MB JPEG in %.1f s: %@", width, height,
-                          noise, Double(bytes.count) / 1e6, seconds(since: t0), jpeg))
+                          noise, Double(bytes.count) / 1e6, generation.seconds, jpeg))
 
         let input = ModelInput()
         var scaled: [Double] = [], full: [Double] = []
         var scaledResult = RGBImage(width: 1, height: 1), fullResult = RGBImage(width: 1, height: 1)
         var denominator = 1
         for _ in 0..<(repeats + 1) {  // the first round warms caches and is not counted
-            var t = DispatchTime.now()
+            var clock = Stopwatch()
             let loaded = try input.load(bytes)
-            scaled.append(seconds(since: t))
+            scaled.append(clock.lap())
             (scaledResult, denominator) = (loaded.pixels, loaded.decoded.scaleDenominator)
 
-            t = DispatchTime.now()
             let decoded = try ImageDecoder.decode(bytes)
             fullResult = input.pixels(from: decoded.image)
-            full.append(seconds(since: t))
+            full.append(clock.lap())
         }
         scaled.removeFirst()
         full.removeFirst()
@@ -76,9 +76,6 @@ struct BenchImageCommand: ParsableCommand {
     }
 }
 
-private func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
 
 private func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()

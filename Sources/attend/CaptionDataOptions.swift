@@ -32,13 +32,6 @@ struct CaptionDataOptions: ParsableArguments {
     /// Whether any of --data, --coco and --karpathy is given.
     var isGiven: Bool { data != nil || coco != nil || karpathy != nil }
 
-    /// What trains, for a model's metadata.
-    var trainingDescription: String {
-        if let coco { return "COCO captions \(coco), every image" }
-        if let karpathy { return "Karpathy split file \(karpathy), train and restval" }
-        return "Flickr8k train split"
-    }
-
     func validate() throws {
         if [data, coco, karpathy].compactMap({ $0 }).count > 1 {
             throw ValidationError("give one of --data, --coco and --karpathy")

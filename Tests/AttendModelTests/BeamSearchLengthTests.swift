@@ -8,7 +8,7 @@ final class BeamSearchLengthTests: XCTestCase {
     func testLengthExponentRanksTheSameHypotheses() {
         var model = Model.referenceRandom(configName: "tiny", vocabularySize: 30, seed: 11)
         // <end> made likely enough that beams finish at different lengths.
-        model.parameters[model.layout.outBias!.offset + Vocabulary.end] += 2.5
+        model.parameters[model.layout.outBias.offset + Vocabulary.end] += 2.5
         let captioner = Captioner(model: model)
         let side = model.config.imageSize, images = 24
         var generator = SeededGenerator(seed: 4)

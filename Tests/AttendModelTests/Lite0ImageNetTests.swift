@@ -1,3 +1,4 @@
+import Attend
 import AttendImage
 import AttendModel
 import Foundation
@@ -28,10 +29,10 @@ final class Lite0ImageNetTests: XCTestCase {
                                                   subdirectory: "Fixtures"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         let model = try ModelFile.read(path: Self.repository.appendingPathComponent("models/default.attend").path)
-        guard model.config.encoder == .efficientNetLite0(Lite0EncoderConfig(imageSize: 224, tap: .head)) else {
+        guard model.config.encoder == EncoderConfig(Lite0EncoderConfig(imageSize: 224, tap: .head)) else {
             return XCTFail("models/default.attend's encoder is \(model.config.encoder), not Lite0 at 224 px with the head tap")
         }
-        let encoder = Lite0Encoder(model: model)
+        let encoder = makeGridEncoder(model: model)
         let input = model.config.modelInput
         XCTAssertEqual(fixture.photos.count, 4)
         for photo in fixture.photos {

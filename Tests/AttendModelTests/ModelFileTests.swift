@@ -92,7 +92,7 @@ final class ModelFileTests: XCTestCase {
         let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
         XCTAssertEqual(bytes[8], 1, "models/scratch.attend is a version-1 file")
         let scratch = try ModelFile.decode([UInt8](bytes), path: path)
-        XCTAssertEqual(scratch.config.encoder.family, "scratch")
+        XCTAssertEqual(scratch.config.encoder.name, "scratch")
         XCTAssertEqual(scratch.config.gridSize, 14)
         XCTAssertEqual(scratch.config.featureSize, 256)
     }

@@ -5,7 +5,7 @@ import XCTest
 final class UnknownWordTests: XCTestCase {
     func testUnknownIsBannedByDefaultAndAllowedOnRequest() {
         var model = Model.referenceRandom(configName: "tiny", vocabularySize: 30, seed: 12)
-        model.parameters[model.layout.outBias!.offset + Vocabulary.unknown] += 8   // <unk> everywhere the model may
+        model.parameters[model.layout.outBias.offset + Vocabulary.unknown] += 8   // <unk> everywhere the model may
         let captioner = Captioner(model: model)
         let side = model.config.imageSize, images = 6
         var generator = SeededGenerator(seed: 5)

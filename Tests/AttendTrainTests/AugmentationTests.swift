@@ -56,9 +56,9 @@ final class AugmentationTests: XCTestCase {
         let jittered = BatchPlan(imagesPerBatch: 2, captionsPerImage: 1, maxWords: 5, seed: 1,
                                  augmentation: Augmentation(colourJitter: 0.3))
         let (plainBatch, _) = plain.batch(0, epoch: 0, dataset: dataset, vocabulary: vocabulary)
-        XCTAssertEqual(plainBatch.images, dataset.images(plain.order(epoch: 0, count: 2)))
+        XCTAssertEqual(plainBatch.pictures.values, dataset.pictures(plain.order(epoch: 0, count: 2)).values)
         let (jitteredBatch, _) = jittered.batch(0, epoch: 0, dataset: dataset, vocabulary: vocabulary)
-        XCTAssertEqual(jitteredBatch.images.count, plainBatch.images.count)
-        XCTAssertNotEqual(jitteredBatch.images, plainBatch.images)
+        XCTAssertEqual(jitteredBatch.pictures.values.count, plainBatch.pictures.values.count)
+        XCTAssertNotEqual(jitteredBatch.pictures.values, plainBatch.pictures.values)
     }
 }

@@ -35,23 +35,15 @@ final class GradientFineTuningTests: XCTestCase {
         smallLite0Captioner(imageSize: imageSize, tap: tap, seed: seed)
     }
 
-    /// (3, B, S, S) channel-major pictures → (B, 3, S, S), what the inference encoder reads.
-    func batchMajor(_ pictures: [Float], count B: Int, side S: Int) -> [Float] {
-        var result = pictures
-        for b in 0..<B { for c in 0..<3 { for i in 0..<(S * S) { result[(b * 3 + c) * S * S + i] = pictures[(c * B + b) * S * S + i] } } }
-        return result
-    }
-
     func testForwardIsTheInferenceEncoders() {
         for (tap, blocks) in [(Lite0Tap.head, 3), (.block10, 2), (.expansion11, 0)] {
             let model = self.model(imageSize: 48, tap: tap, seed: 8)
-            let pictures = randomValues(3 * 3 * 48 * 48, seed: 9)                // (3, B, S, S)
-            let top = Lite0FineTuner(model: model, blocks: blocks, pictures: 3)
-            let grid = model.parameters.withUnsafeBufferPointer {
-                top.forward(pictures: pictures, count: 3, parameters: $0.baseAddress!)
-            }
-            let expected = batchMajor(pictures, count: 3, side: 48).withUnsafeBufferPointer {
-                Lite0Encoder(model: model).encode(images: $0.baseAddress!, batch: 3)
+            let pictures = PictureBatch(values: randomValues(3 * 3 * 48 * 48, seed: 9), count: 3, side: 48)
+            let top = model.trainableEncoder(fineTunedBlocks: blocks, pictures: 3)!
+            var parameters = model.parameters
+            let grid = parameters.withUnsafeMutableBufferPointer { top.forward(pictures, parameters: $0.baseAddress!) }
+            let expected = pictures.values.withUnsafeBufferPointer {
+                makeGridEncoder(model: model).encode(images: $0.baseAddress!, batch: 3)
             }
             XCTAssertEqual(grid.count, expected.count, "\(tap)")
             let scale = expected.map(abs).max()!
@@ -61,31 +53,29 @@ final class GradientFineTuningTests: XCTestCase {
         }
     }
 
-    /// Loss of the graph on the top's grids; gradients of every tensor the top trains, against central differences.
+    /// The loss of the top and the graph; gradients of every tensor the top trains, against central differences.
     func checkFineTuning(tap: Lite0Tap, blocks: Int, imageSize S: Int, seed: UInt64) {
         let model = self.model(imageSize: S, tap: tap, seed: seed)
-        let top = Lite0FineTuner(model: model, blocks: blocks, pictures: 2)
-        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
-                                  options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2),
-                                  gridGradient: true)
-        let pictures = randomValues(3 * 2 * S * S, scale: 2, seed: seed + 1)   // (3, B, S, S)
-        // The second image has the longer caption, so the graph's slots are the batch's images swapped.
-        let captions = [[1, 4, 2], [1, 7, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 5, 2]]
+        let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2),
+                                fineTunedBlocks: blocks)
+        let graph = pass.graph
+        let pictures = PictureBatch(values: randomValues(2 * 3 * S * S, scale: 2, seed: seed + 1), count: 2, side: S)
+        // The second image has the longer caption, so the pass trains the batch's images swapped.
+        let batch = TrainingBatch(input: .pictures(pictures), imageCount: 2,
+                                  captions: [[1, 4, 2], [1, 7, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 5, 2]])
+        XCTAssertEqual(pass.encode(batch).order, [1, 0], "the test must cross the reordering")
         func loss() -> Double {
             graph.reseedDropout(11)
-            let grids = top.forward(pictures: pictures, count: 2, parameters: graph.parameters)
-            return Double(graph.forward(TrainingBatch(input: .grids(grids), imageCount: 2, captions: captions)).total)
+            return Double(pass.forward(batch).total)
         }
         _ = loss()
-        XCTAssertEqual(graph.slotImages, [1, 0], "the test must cross the graph's reordering")
         graph.zeroGradients()
-        graph.backward()
-        top.backward(gridGradient: graph.gridGradientInBatchOrder(), count: 2, parameters: graph.parameters,
-                     gradients: graph.gradients)
+        pass.backward()
         let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: graph.layout.count))
-        let trained = top.trainedTensorNames
+        let trained = pass.encoder!.trainedTensorNames
         XCTAssertEqual(trained.count, 3 * (3 * blocks + (tap == .block10 ? 0 : 1)), "weight, γ and β of each convolution")
-        for spec in graph.layout.tensors where spec.name.hasPrefix("encoder.") {
+        for spec in graph.layout.encoderTensors {
             let values = analytic[spec.offset..<(spec.offset + spec.count)]
             if !trained.contains(spec.name) {
                 XCTAssertEqual(values.map(abs).max()!, 0, "\(spec.name) is frozen: no gradient")

@@ -12,8 +12,8 @@ final class GradientModelTests: XCTestCase {
     static func tinyModel(seed: UInt64 = 3) -> Model {
         var config = ModelConfig()
         // 12 → 6 → 3: a 3×3 grid
-        config.encoder = .scratch(ScratchEncoderConfig(imageSize: 12, channels: [4, 5], strides: [2, 1],
-                                                       poolAfter: [true, false]))
+        config.encoder = EncoderConfig(ScratchEncoderConfig(imageSize: 12, channels: [4, 5], strides: [2, 1],
+                                                            poolAfter: [true, false]))
         config.embeddingSize = 5
         config.hiddenSize = 6
         config.attentionSize = 4
@@ -23,34 +23,22 @@ final class GradientModelTests: XCTestCase {
 
     static func tinyBatch(config: ModelConfig) -> TrainingBatch {
         let S = config.imageSize
-        return TrainingBatch(images: randomValues(3 * 2 * S * S, scale: 2, seed: 77), imageCount: 2,
+        let pictures = PictureBatch(values: randomValues(2 * 3 * S * S, scale: 2, seed: 77), count: 2, side: S)
+        return TrainingBatch(input: .pictures(pictures), imageCount: 2,
                              captions: [[1, 4, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 2], [1, 7, 5, 2]])
     }
 
     func testWholeModelGradient() {
         let model = Self.tinyModel()
-        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
-                                  options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
+        let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
         let batch = Self.tinyBatch(config: model.config)
-        let analytic = checkGraphGradients(graph, batch: batch) { $0.name.hasPrefix("encoder.") ? 3e-3 : 1e-2 }
+        let analytic = checkGraphGradients(pass, batch: batch) { $0.name.hasPrefix("encoder.") ? 3e-3 : 1e-2 }
         // The score bias cancels in the softmax, and running statistics get no gradient.
         for spec in model.layout.tensors where !spec.trainable || spec.name == "decoder.att_score.bias" {
             XCTAssertEqual(analytic[spec.offset..<(spec.offset + spec.count)].map(abs).max()!, 0, accuracy: 1e-6,
                            spec.name)
         }
-    }
-
-    /// The (3, n, S, S) pixels of the given pictures of a (3, B, S, S) batch, in that order.
-    static func picture(_ first: Int, of batch: TrainingBatch, side S: Int, andThen more: Int...) -> [Float] {
-        let pictures = [first] + more, plane = S * S
-        var pixels: [Float] = []
-        for channel in 0..<3 {
-            for picture in pictures {
-                let start = (channel * batch.imageCount + picture) * plane
-                pixels += batch.images[start..<(start + plane)]
-            }
-        }
-        return pixels
     }
 
     func testEndedCaptionRowsAreSkippedExactly() {
@@ -59,20 +47,19 @@ final class GradientModelTests: XCTestCase {
         // the sum of each caption trained alone, where no row ever ends early.
         let model = Self.tinyModel()
         let batch = Self.tinyBatch(config: model.config)
-        let S = model.config.imageSize
         let options = LossOptions(attentionPenalty: 0.5, dropout: 0)
-        let whole = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
-                                  options: options)
+        let whole = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                 options: options)
         whole.training = false
         let total = whole.forward(batch)
-        let single = TrainingGraph(model: model, capacity: GraphCapacity(images: 1, captionsPerImage: 1, steps: 6),
-                                   options: options)
+        let single = TrainingPass(model: model, capacity: GraphCapacity(images: 1, captionsPerImage: 1, steps: 6),
+                                  options: options)
         single.training = false
         var summed = 0.0, tokens = 0
         for (row, caption) in batch.captions.enumerated() {
             let image = row / 2
-            let pixels = Self.picture(image, of: batch, side: S)
-            let loss = single.forward(TrainingBatch(images: pixels, imageCount: 1, captions: [caption]))
+            let loss = single.forward(TrainingBatch(input: .pictures(batch.pictures.reordered([image])), imageCount: 1,
+                                                    captions: [caption]))
             summed += Double(loss.total) * Double(loss.tokens)
             tokens += loss.tokens
         }
@@ -81,20 +68,21 @@ final class GradientModelTests: XCTestCase {
     }
 
     func testImageOrderWithinABatchChangesNothing() {
-        // The graph orders images by their longest caption itself: a batch given in the other order trains the same.
+        // The pass orders images by their longest caption itself, before the encoder's batch statistics: a batch
+        // given in the other order trains the same.
         let model = Self.tinyModel()
-        let batch = Self.tinyBatch(config: model.config), S = model.config.imageSize
-        let swappedImages = Self.picture(1, of: batch, side: S, andThen: 0)
-        let swapped = TrainingBatch(images: swappedImages, imageCount: 2,
+        let batch = Self.tinyBatch(config: model.config)
+        let swapped = TrainingBatch(input: .pictures(batch.pictures.reordered([1, 0])), imageCount: 2,
                                     captions: Array(batch.captions[2...]) + Array(batch.captions[..<2]))
         var results: [(Float, [Float])] = []
         for input in [batch, swapped] {
-            let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
-                                      options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
+            let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                    options: LossOptions(attentionPenalty: 0.5, dropout: 0.3))
+            let graph = pass.graph
             graph.reseedDropout(11)
-            let loss = graph.forward(input)
+            let loss = pass.forward(input)
             graph.zeroGradients()
-            graph.backward()
+            pass.backward()
             results.append((loss.total, Array(UnsafeBufferPointer(start: graph.gradients, count: model.layout.count))))
         }
         XCTAssertEqual(results[0].0, results[1].0)

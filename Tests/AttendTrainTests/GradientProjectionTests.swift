@@ -48,10 +48,10 @@ final class GradientProjectionTests: XCTestCase {
     /// The graph of `model` (2 images × 2 captions, dropout and grid dropout on) against central differences.
     func checkGraph(_ model: Model, _ batch: TrainingBatch, steps: Int, file: StaticString = #filePath,
                     line: UInt = #line) -> [Float] {
-        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: steps),
-                                  options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2))
+        let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: steps),
+                                options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2))
         // The projection's ReLU and the encoder's kinks are crossed by a 1e-2 step: smaller steps there.
-        return checkGraphGradients(graph, batch: batch, coordinates: 10, file: file, line: line) { spec in
+        return checkGraphGradients(pass, batch: batch, coordinates: 10, file: file, line: line) { spec in
             spec.name.hasPrefix("decoder.project") ? 1e-3 : spec.name.hasPrefix("encoder.") ? 3e-3 : 1e-2
         }
     }
@@ -69,15 +69,20 @@ final class GradientProjectionTests: XCTestCase {
     }
 
     func testScratchEncoderTrainedThroughAProjection() {
-        var config = ModelConfig(encoder: .scratch(ScratchEncoderConfig(imageSize: 12, channels: [4, 5], strides: [2, 1],
-                                                                        poolAfter: [true, false])),
+        var config = ModelConfig(encoder: EncoderConfig(ScratchEncoderConfig(imageSize: 12, channels: [4, 5], strides: [2, 1],
+                                                                             poolAfter: [true, false])),
                                  projectionSize: 3)
         config.embeddingSize = 5
         config.hiddenSize = 6
         config.attentionSize = 4
         let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["red", "circle", "and", "blue"])
         let model = Model.random(config: config, vocabulary: vocabulary, seed: 5, randomizeAll: true)
-        let batch = TrainingBatch(images: randomValues(3 * 2 * 12 * 12, scale: 2, seed: 77), imageCount: 2,
+        // The pictures these values made when the graph read them channel-major, (3, B, S, S), now (B, 3, S, S).
+        let channelMajor = randomValues(3 * 2 * 12 * 12, scale: 2, seed: 77), plane = 12 * 12
+        var values = channelMajor
+        for b in 0..<2 { for c in 0..<3 { for i in 0..<plane { values[(b * 3 + c) * plane + i] = channelMajor[(c * 2 + b) * plane + i] } } }
+        let pictures = PictureBatch(values: values, count: 2, side: 12)
+        let batch = TrainingBatch(input: .pictures(pictures), imageCount: 2,
                                   captions: [[1, 4, 5, 2], [1, 7, 5, 6, 4, 2], [1, 4, 2], [1, 7, 5, 2]])
         _ = checkGraph(model, batch, steps: 6)
     }

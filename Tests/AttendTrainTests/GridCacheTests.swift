@@ -1,3 +1,4 @@
+import Attend
 import AttendImage
 import AttendModel
 @testable import AttendTrain

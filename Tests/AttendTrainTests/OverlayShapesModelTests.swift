@@ -1,3 +1,4 @@
+import Attend
 import Foundation
 import XCTest
 import AttendImage

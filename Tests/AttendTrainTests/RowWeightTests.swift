@@ -38,9 +38,9 @@ final class RowWeightTests: XCTestCase {
 
     func testGradientsOfAWeightedBatch() {
         let model = self.model()
-        let graph = TrainingGraph(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
-                                  options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2))
-        checkGraphGradients(graph, batch: batch(model, weights: [0.5, -1.2, 2, 0.25]), coordinates: 10) { spec in
+        let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
+                                options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2))
+        checkGraphGradients(pass, batch: batch(model, weights: [0.5, -1.2, 2, 0.25]), coordinates: 10) { spec in
             spec.name.hasPrefix("decoder.project") ? 1e-3 : 1e-2
         }
     }

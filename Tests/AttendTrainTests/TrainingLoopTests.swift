@@ -11,8 +11,8 @@ final class TrainingLoopTests: XCTestCase {
         let (dataset, _) = syntheticDataset(count: 16, seed: 5, size: 32)
         var config = shapesConfiguration()
         // 32 → 16 → 8 → 4: a 4×4 grid
-        config.encoder = .scratch(ScratchEncoderConfig(imageSize: 32, channels: [8, 8, 16, 16], strides: [2, 1, 1, 1],
-                                                       poolAfter: [false, true, true, false]))
+        config.encoder = EncoderConfig(ScratchEncoderConfig(imageSize: 32, channels: [8, 8, 16, 16], strides: [2, 1, 1, 1],
+                                                            poolAfter: [false, true, true, false]))
         config.embeddingSize = 16
         config.hiddenSize = 24
         config.attentionSize = 16
@@ -46,7 +46,7 @@ final class TrainingLoopTests: XCTestCase {
         let trainer = try Trainer(model: model, train: dataset, validation: dataset, settings: Self.settings(epochs: 1))
         let (_, samples) = trainer.validationCaptionScores(dataset, images: 5)
         let expected = Captioner(model: trainer.currentModel())
-            .caption(images: dataset.imagesBatchMajor(Array(0..<5)), count: 5,
+            .caption(images: dataset.pictures(Array(0..<5)).values, count: 5,
                      options: CaptionOptions(beamSize: 1, maxWords: trainer.settings.maxWords))
         XCTAssertEqual(samples, zip(dataset.names, expected).map { "\($0): \($1.text)" })
     }

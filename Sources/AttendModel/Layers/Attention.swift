@@ -125,6 +125,7 @@ public struct AttentionGradients {
     }
 }
 
+// Longer than 80 lines: a layer's backward, its steps in the reverse order of `attentionForward` above.
 /// Backward of `attentionForward`, adding into every gradient buffer. Reads what forward kept: activations
 /// (B, L, A), alpha (B, L), context (B, D), gate (B), and its inputs annotations (N, L, D), hidden (B, H).
 /// gatedGradient (B, D) is ∂loss/∂z_t; alphaGradient (B, L), when given, adds a loss term's direct ∂loss/∂α_t

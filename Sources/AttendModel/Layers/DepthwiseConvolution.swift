@@ -1,5 +1,4 @@
 import AttendMath
-import CAttendShims
 
 // MARK: - Depthwise convolution (EfficientNet's k×k per-channel filter)
 //
@@ -14,24 +13,18 @@ import CAttendShims
 ///
 /// Each output value is summed in a register: bias, then the taps in (ky, kx) order, one multiply and one add
 /// each, so the result does not depend on the vector width or the number of workers. The row kernel is C
-/// (`attend_depthwise_row`, CAttendShims): it runs 8-lane AVX2 where the CPU has it, which Swift code built for
-/// baseline x86-64 cannot (measured on one picture at 224, 2 threads: the 16 depthwise layers took 3.4–3.6 ms
-/// as Swift SIMD16 over SSE, see docs/PERFORMANCE.md for the AVX2 figure).
+/// (AttendMath's `depthwiseRowsForward` over CAttendShims' `attend_depthwise_row`): it runs 8-lane AVX2 where the
+/// CPU has it, which Swift code built for baseline x86-64 cannot (measured on one picture at 224, 2 threads: the
+/// 16 depthwise layers took 3.4–3.6 ms as Swift SIMD16 over SSE, see docs/PERFORMANCE.md for the AVX2 figure).
 public func depthwiseConvolutionForward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu6: Bool,
                                         batch: Int, height: Int, width: Int, channels C: Int, kernel k: Int,
                                         stride: Int) {
     let (outHeight, top) = samePadding(height, kernel: k, stride: stride)
     let (outWidth, left) = samePadding(width, kernel: k, stride: stride)
-    // A worker's share is whole output rows; ~16k multiply-adds is below what a thread hand-off costs.
-    let rowWork = outWidth * C * k * k
-    parallelFor(batch * outHeight, minimumPerWorker: max(1, (1 << 14) / max(rowWork, 1))) { rows in
-        for row in rows {
-            let b = row / outHeight, oy = row % outHeight
-            attend_depthwise_row(output + row * outWidth * C, input + b * height * width * C, weight, bias,
-                                 relu6 ? 1 : 0, height, width, C, k, stride, oy, outWidth, top, left)
-        }
-    }
+    depthwiseRowsForward(output: output, input: input, weight: weight, bias: bias, relu6: relu6, batch: batch,
+                         height: height, width: width, channels: C, kernel: k, stride: stride, outHeight: outHeight,
+                         outWidth: outWidth, top: top, left: left)
 }
 
 /// Channels `depthwiseConvolutionBackward` gives a worker at a time: 16 floats are one 64-byte cache line, so two

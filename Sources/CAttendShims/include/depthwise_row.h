@@ -2,7 +2,8 @@
 #define ATTEND_DEPTHWISE_ROW_H
 // One output row of a channels-last depthwise convolution, in C so that it can use AVX2 where the CPU has it
 // while the rest of the binary stays built for baseline x86-64 (Swift has no per-function target attribute).
-// The caller is AttendModel's depthwiseConvolutionForward, which documents the layout.
+// The caller is AttendMath's depthwiseRowsForward, under AttendModel's depthwiseConvolutionForward, which
+// documents the layout.
 
 /// output (Wo, C) for output row `out_y` = bias (C) + Σ_taps weight (k, k, C) · input (H, W, C), summed per value in
 /// the order bias, then taps in (ky, kx) order, one multiply and one add each (no fused multiply-add, so the

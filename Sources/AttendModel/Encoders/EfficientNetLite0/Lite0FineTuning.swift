@@ -1,5 +1,5 @@
 import AttendMath
-import AttendModel
+import AttendSupport
 import Foundation
 
 // MARK: - Fine-tuning EfficientNet-Lite0's top blocks (`attend train --unfreeze N`)
@@ -163,7 +163,7 @@ final class TrainedBlock {
 
 /// The trained top of an EfficientNet-Lite0 encoder: pictures in, the grid the projection reads out, and the
 /// gradients of its tensors from the grid's.
-public final class Lite0FineTuner {
+public final class Lite0FineTuner: TrainableEncoder {
     public let lite0: Lite0EncoderConfig
     /// MBConv blocks trained (the top ones before the tap).
     public let trainedBlockCount: Int
@@ -178,19 +178,18 @@ public final class Lite0FineTuner {
     public private(set) var grid: [Float] = []
     /// Seconds per part, like TrainingGraph.seconds.
     public var seconds: [String: Double] = [:]
+    /// No batch norm here learns statistics (they stay the pretrained ones), so training and validation run alike.
+    public var training = true
 
     /// `blocks` top blocks of `model`'s encoder (and the convolution at its tap) train; pictures come `pictures` at
     /// a time at most.
-    public init(model: Model, blocks count: Int, pictures: Int) {
-        guard case let .efficientNetLite0(lite0) = model.config.encoder, let layout = model.layout.lite0 else {
-            preconditionFailure("Lite0FineTuner needs an efficientnet-lite0 model")
-        }
+    init(model: Model, config lite0: Lite0EncoderConfig, layout: Lite0Layout, blocks count: Int, pictures: Int) {
         let whole = lite0.tap.wholeBlocks
         precondition((0...whole).contains(count), "\(count) trained blocks: the tap has \(whole) below it")
         self.lite0 = lite0
         trainedBlockCount = count
         capacity = pictures
-        frozen = Lite0Encoder(model: model)
+        frozen = Lite0Encoder(model: model, config: lite0, layout: layout)
         var side = samePadding(lite0.imageSize, kernel: 3, stride: 2).output
         for block in Lite0Architecture.blocks.prefix(whole - count) {
             side = samePadding(side, kernel: block.kernel, stride: block.stride).output
@@ -211,13 +210,13 @@ public final class Lite0FineTuner {
     /// Every tensor that trains: the optimizer leaves the encoder's others as they are.
     public var trainedTensorNames: Set<String> { Set(convolutions.flatMap(\.trainedTensorNames)) }
 
-    /// pictures (3, B, S, S) channel-major, as a training batch holds them → grid (B, L, C), keeping what the backward
-    /// reads. The batch norms are folded from `parameters` (P) first, so every step sees the current weights.
-    public func forward(pictures: [Float], count B: Int, parameters: UnsafePointer<Float>) -> [Float] {
-        precondition(B >= 1 && B <= capacity, "\(B) pictures; the fine-tuner holds \(capacity)")
-        let S = lite0.imageSize, plane = S * S
-        precondition(pictures.count == 3 * B * plane, "pictures must be (3, B, S, S)")
-        var clock = Date()
+    /// pictures (B, 3, S, S) → grid (B, L, C), keeping what the backward reads. The batch norms are folded from
+    /// `parameters` (P) first, so every step sees the current weights.
+    public func forward(_ pictures: PictureBatch, parameters: UnsafeMutablePointer<Float>) -> [Float] {
+        let B = pictures.count, S = lite0.imageSize, plane = 3 * S * S
+        precondition(B >= 1 && B <= capacity && pictures.side == S,
+                     "\(B) pictures of \(pictures.side) px; the fine-tuner holds \(capacity) of \(S) px")
+        var clock = Stopwatch()
         for convolution in convolutions { convolution.fold(parameters: parameters) }
         // The frozen part, one picture at a time (its activations stay in cache; see Lite0Encoder).
         let whole = lite0.tap.wholeBlocks, frozenBlocks = whole - trainedBlockCount
@@ -226,13 +225,9 @@ public final class Lite0FineTuner {
                                                : Lite0Architecture.blocks[frozenBlocks - 1].outChannels
         let perPicture = frozenSide * frozenSide * frozenChannels
         var current = [Float](repeating: 0, count: B * perPicture)   // (B·H·W, C) the frozen part's output
-        var picture = [Float](repeating: 0, count: 3 * plane)         // (3, S, S)
         for b in 0..<B {
-            for c in 0..<3 {
-                for i in 0..<plane { picture[c * plane + i] = pictures[(c * B + b) * plane + i] }
-            }
-            let (values, _) = picture.withUnsafeBufferPointer {
-                frozen.activations(images: $0.baseAddress!, batch: 1, wholeBlocks: frozenBlocks)
+            let (values, _) = pictures.values.withUnsafeBufferPointer {
+                frozen.activations(images: $0.baseAddress! + b * plane, batch: 1, wholeBlocks: frozenBlocks)
             }
             current.replaceSubrange((b * perPicture)..<((b + 1) * perPicture), with: values)
         }
@@ -254,10 +249,11 @@ public final class Lite0FineTuner {
 
     /// gridGradient (B, L, C) of the last forward's grid → adds the gradients of every trained tensor into
     /// gradients (P).
-    public func backward(gridGradient: [Float], count B: Int, parameters: UnsafePointer<Float>,
+    public func backward(gridGradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
                          gradients: UnsafeMutablePointer<Float>) {
-        var clock = Date()
-        let cells = B * lite0.gridSize * lite0.gridSize
+        var clock = Stopwatch()
+        let cells = grid.count / lite0.gridChannels, B = cells / (lite0.gridSize * lite0.gridSize)
+        let gridGradient = Array(UnsafeBufferPointer(start: gridGradient, count: grid.count))   // (B, L, C)
         var gradient: [Float]                                    // the current layer's output gradient
         if let last {
             var beforeReLU = [Float](repeating: 0, count: cells * last.outChannels)   // (B·L, C)
@@ -284,9 +280,5 @@ public final class Lite0FineTuner {
         lap(&clock, "fine-tuned encoder backward")
     }
 
-    private func lap(_ clock: inout Date, _ phase: String) {
-        let now = Date()
-        seconds[phase, default: 0] += now.timeIntervalSince(clock)
-        clock = now
-    }
+    private func lap(_ clock: inout Stopwatch, _ phase: String) { seconds[phase, default: 0] += clock.lap() }
 }

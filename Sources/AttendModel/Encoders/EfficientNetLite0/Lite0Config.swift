@@ -119,6 +119,7 @@ public struct Lite0EncoderConfig: Codable, Equatable, Sendable {
 
     public func problem() -> String? {
         if imageSize < 32 { return "imageSize \(imageSize) is too small for EfficientNet-Lite0 (at least 32)" }
+        if imageSize > maxStoredImageSize { return "imageSize \(imageSize) is over \(maxStoredImageSize)" }
         return nil
     }
 }

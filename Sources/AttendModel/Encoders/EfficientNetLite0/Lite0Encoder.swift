@@ -1,4 +1,5 @@
 import AttendMath
+import AttendSupport
 import Foundation
 
 // MARK: - EfficientNet-Lite0 for inference
@@ -56,10 +57,7 @@ public final class Lite0Encoder: GridEncoder {
     private var spareWorkspaces: [Lite0Workspace] = []
     private let workspaceLock = NSLock()
 
-    public init(model: Model) {
-        guard case let .efficientNetLite0(lite0) = model.config.encoder, let layout = model.layout.lite0 else {
-            preconditionFailure("Lite0Encoder needs an efficientnet-lite0 model")
-        }
+    init(model: Model, config lite0: Lite0EncoderConfig, layout: Lite0Layout) {
         config = model.config
         self.lite0 = lite0
         stem = FoldedConvolution(layout.stem, model: model)
@@ -323,11 +321,7 @@ final class Lite0Workspace {
 /// Lap times of one timed pass.
 final class StageClock {
     private(set) var laps: [Double] = []
-    private var last = DispatchTime.now().uptimeNanoseconds
+    private var stopwatch = Stopwatch()
 
-    func lap() {
-        let now = DispatchTime.now().uptimeNanoseconds
-        laps.append(Double(now - last) / 1e9)
-        last = now
-    }
+    func lap() { laps.append(stopwatch.lap()) }
 }

@@ -13,13 +13,12 @@ public final class ScratchEncoder: GridEncoder {
     private let weights: [[Float]]
     private let biases: [[Float]]
 
-    public init(model: Model) {
-        guard let scratch = model.config.scratch else { preconditionFailure("ScratchEncoder needs a scratch model") }
+    init(model: Model, family scratch: ScratchEncoderConfig, layout: ScratchLayout) {
         config = model.config
         self.scratch = scratch
         var weights: [[Float]] = [], biases: [[Float]] = []
         var inChannels = 3
-        for (stage, layout) in zip(scratch.channels, model.layout.stages) {
+        for (stage, layout) in zip(scratch.channels, layout.stages) {
             var weight = model.values(of: layout.convWeight)
             let bias = weight.withUnsafeMutableBufferPointer { w in
                 foldBatchNorm(weight: w.baseAddress!, outChannels: stage, fanIn: inChannels * 9,
@@ -38,7 +37,10 @@ public final class ScratchEncoder: GridEncoder {
     /// images (B, 3, S, S) normalised, PyTorch's NCHW → grid (B, L, C).
     public func encode(images: UnsafePointer<Float>, batch: Int) -> [Float] {
         var side = config.imageSize, inChannels = 3
-        var current = batchToChannelMajor(images, batch: batch, channels: 3, plane: side * side)
+        var current = [Float](unsafeUninitializedCapacity: batch * 3 * side * side) { values, count in   // (3, B, S, S)
+            batchToChannelMajor(values.baseAddress!, images, batch: batch, channels: 3, plane: side * side)
+            count = batch * 3 * side * side
+        }
         for stage in 0..<scratch.channels.count {
             let outChannels = scratch.channels[stage], stride = scratch.strides[stage]
             let outSide = convOutputSize(side, stride: stride)
@@ -73,37 +75,13 @@ public final class ScratchEncoder: GridEncoder {
             current = output
             inChannels = outChannels
         }
-        return channelMajorToAnnotations(current, channels: inChannels, batch: batch, locations: side * side)
-    }
-}
-
-/// (B, C, P) → (C, B, P): the encoder's channel-major layout.
-public func batchToChannelMajor(_ images: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int) -> [Float] {
-    var result = [Float](repeating: 0, count: batch * channels * plane)
-    result.withUnsafeMutableBufferPointer { out in
-        for b in 0..<batch {
-            for c in 0..<channels {
-                (out.baseAddress! + (c * batch + b) * plane).update(from: images + (b * channels + c) * plane,
-                                                                   count: plane)
+        let L = side * side
+        return [Float](unsafeUninitializedCapacity: batch * L * inChannels) { grid, count in   // (B, L, C)
+            current.withUnsafeBufferPointer {
+                channelMajorToRows(grid.baseAddress!, features: $0.baseAddress!, channels: inChannels, batch: batch,
+                                   locations: L)
             }
+            count = batch * L * inChannels
         }
     }
-    return result
-}
-
-/// (D, B, L) → (B, L, D).
-public func channelMajorToAnnotations(_ features: [Float], channels: Int, batch: Int, locations: Int) -> [Float] {
-    var annotations = [Float](repeating: 0, count: features.count)
-    features.withUnsafeBufferPointer { f in
-        annotations.withUnsafeMutableBufferPointer { a in
-            for d in 0..<channels {
-                for b in 0..<batch {
-                    let source = f.baseAddress! + (d * batch + b) * locations
-                    let target = a.baseAddress! + b * locations * channels + d
-                    for l in 0..<locations { target[l * channels] = source[l] }
-                }
-            }
-        }
-    }
-    return annotations
 }

@@ -1,0 +1,260 @@
+import AttendEval
+import AttendModel
+import Foundation
+
+// MARK: - A training run: what `attend train` does, from Swift
+//
+// The orchestration around the trainer: the data (captioned photos in one of the caption formats, or synthetic
+// scenes), the model it
+// starts from (fresh, a pretrained encoder's tensors copied in, or a trained captioner), how the batches reach the
+// graph (pictures for an encoder that trains, or the feature cache of a frozen one's grids), then the Trainer.
+// The command line only maps its flags to `TrainingRunOptions`.
+
+/// What a run trains on.
+public enum TrainingData: Equatable, Sendable {
+    /// Captioned photos: a Flickr8k-layout folder, a COCO caption file or a Karpathy split file.
+    case corpus(CaptionSource)
+    /// This many synthetic scenes generated in memory; 200 held-out scenes (another seed) are scored at the end.
+    case synthetic(Int)
+}
+
+/// How a run's batches reach the training graph.
+public enum TrainingDataMode: Equatable, Sendable {
+    /// The normalised pictures, for an encoder that trains (whole, or its fine-tuned top).
+    case pictures
+    /// A frozen encoder's grids of every photo, computed once into the feature cache.
+    case featureCache
+}
+
+public struct TrainingRunOptions: Sendable {
+    public var data: TrainingData
+    /// The model's configuration (a named one, with any input side or tap applied).
+    public var configuration: ModelConfig
+    /// How the configuration is named in messages ("--config default's").
+    public var configurationLabel: String
+    /// The trainer's settings; `outputPath` is where the model goes.
+    public var settings: TrainingSettings
+    /// A model file whose encoder tensors start a pretrained family's run (an imported network, or a trained model
+    /// of the same family). Needed for a pretrained family unless `startFrom` is given.
+    public var encoderPath: String? = nil
+    /// A trained captioner of the same configuration and vocabulary: every tensor starts the run.
+    public var startFrom: String? = nil
+    /// The feature cache (default: `<output>.grids`).
+    public var cachePath: String? = nil
+    /// A checkpoint to continue.
+    public var resume: String? = nil
+    /// The command line, for the model's metadata.
+    public var command: String = ""
+
+    public init(data: TrainingData, configuration: ModelConfig, configurationLabel: String,
+                settings: TrainingSettings) {
+        self.data = data
+        self.configuration = configuration
+        self.configurationLabel = configurationLabel
+        self.settings = settings
+    }
+
+    /// Pictures when the encoder trains (a family that is not pretrained, or a fine-tuned top), else the cache.
+    public var dataMode: TrainingDataMode {
+        !configuration.encoder.isPretrained || settings.fineTunedBlocks != nil ? .pictures : .featureCache
+    }
+}
+
+/// A model file a run starts from that does not fit it: the file and why.
+public struct TrainingRunError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// How a run ended.
+public struct TrainingOutcome: Sendable {
+    public var stop: TrainingStop
+    public var steps: Int
+    public var checkpointPath: String?
+    /// Seconds per phase (encoder, projection, decoder, optimizer).
+    public var seconds: [String: Double]
+    /// Synthetic scenes: the held-out score of the final model.
+    public var heldOut: SyntheticScore? = nil
+    public var minutes: Double
+}
+
+public final class TrainingRun {
+    public let options: TrainingRunOptions
+    /// Progress and diagnostics, one line at a time (stderr in the command line).
+    let report: (String) -> Void
+
+    public init(options: TrainingRunOptions, report: @escaping (String) -> Void = { _ in }) {
+        self.options = options
+        self.report = report
+    }
+
+    /// Trains, writes the model (and checkpoints) and says how the run ended.
+    public func run() throws -> TrainingOutcome {
+        switch options.data {
+        case let .corpus(source): return try runCorpus(source)
+        case let .synthetic(count): return try runSynthetic(count: count)
+        }
+    }
+
+    // MARK: - Synthetic scenes
+
+    func runSynthetic(count: Int) throws -> TrainingOutcome {
+        var settings = options.settings
+        settings.patience = 0
+        let seed = settings.seed, side = options.configuration.imageSize
+        let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
+        let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
+        let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
+        let model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: seed)
+        let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings,
+                                  resume: options.resume)
+        trainer.metadata = ["command": options.command, "data": "synthetic scenes, \(count), seed \(seed)"]
+        let started = Date()
+        let stop = try trainer.run()
+        let minutes = Date().timeIntervalSince(started) / 60
+        let score = scoreSynthetic(model: trainer.currentModel(), dataset: heldOut, objects: objects)
+        var final = trainer.currentModel()
+        final.metadata["heldout_200"] = score.summary
+        final.metadata["training_minutes"] = String(format: "%.2f", minutes)
+        if let output = settings.outputPath { try ModelFile.write(final, to: output) }
+        for mistake in score.mistakes { report("  wrong: \(mistake)") }
+        return TrainingOutcome(stop: stop, steps: trainer.progress.step, checkpointPath: trainer.checkpointPath,
+                               seconds: trainer.pass.seconds, heldOut: score, minutes: minutes)
+    }
+
+    // MARK: - Photos
+
+    func runCorpus(_ source: CaptionSource) throws -> TrainingOutcome {
+        let corpus = try CaptionCorpus.load(source)
+        if corpus.missingImageCaptions > 0 {
+            report("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(corpus.imageFolder)")
+        }
+        let vocabulary = Vocabulary(trainingCaptions: corpus.split(corpus.trainingSplit).flatMap { corpus.references($0) },
+                                    minimumCount: 5)
+        report("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
+        let model = try startingModel(vocabulary: vocabulary)
+        let (train, dev) = try datasets(corpus, model: model)
+        let trainer = try Trainer(model: model, train: train, validation: dev, settings: options.settings,
+                                  resume: options.resume)
+        trainer.metadata = metadata(startingFrom: model.metadata, data: source.trainingDescription)
+        let started = Date()
+        let stop = try trainer.run()
+        return TrainingOutcome(stop: stop, steps: trainer.progress.step, checkpointPath: trainer.checkpointPath,
+                               seconds: trainer.pass.seconds, minutes: Date().timeIntervalSince(started) / 60)
+    }
+
+    /// A fresh model of the configuration, with a pretrained family's encoder tensors copied in, or the
+    /// `startFrom` captioner.
+    func startingModel(vocabulary: Vocabulary) throws -> Model {
+        var model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: options.settings.seed)
+        if let startFrom = options.startFrom {
+            model = try trainedModel(startFrom, fitting: model)
+        } else if model.config.encoder.isPretrained {
+            model.metadata = try loadPretrainedEncoder(into: &model)
+        }
+        return model
+    }
+
+    /// The training and dev splits as the data mode wants them: decoded pictures, or the feature cache's grids.
+    /// No dev split (a COCO file is one set): the trainer keeps the last weights.
+    func datasets(_ corpus: CaptionCorpus, model: Model) throws -> (train: CaptionDataset, dev: CaptionDataset?) {
+        let (trainSplit, devSplit) = (corpus.trainingSplit, corpus.devSplit)
+        guard options.dataMode == .pictures else {
+            let file = try openOrBuildCache(model: model, corpus: corpus, splits: [trainSplit] + (devSplit.map { [$0] } ?? []))
+            return (try CaptionDataset(corpus: corpus, split: trainSplit, cache: file),
+                    try devSplit.map { try CaptionDataset(corpus: corpus, split: $0, cache: file) })
+        }
+        let started = Date(), side = model.config.imageSize
+        var train = try CaptionDataset(corpus: corpus, split: trainSplit, side: side)
+        var dev = try devSplit.map { try CaptionDataset(corpus: corpus, split: $0, side: side) }
+        train.normalisation = PixelNormalisation(model.config.pixelStatistics)
+        dev?.normalisation = train.normalisation
+        report(String(format: "decoded %d training and %d dev pictures in %.0f s", train.count, dev?.count ?? 0,
+                      Date().timeIntervalSince(started)))
+        return (train, dev)
+    }
+
+    /// This run's metadata: its command, and from the model it starts from the credit of the encoder's weights and
+    /// the commands of the stages before it (oldest first), so a shipped model names its whole recipe.
+    func metadata(startingFrom previous: [String: String], data: String) -> [String: String] {
+        var metadata = ["command": options.command, "data": data]
+        if let credit = previous["encoder_weights"] { metadata["encoder_weights"] = credit }
+        if options.startFrom != nil, let command = previous["command"] {
+            metadata["previous_commands"] = (previous["previous_commands"].map { $0 + " ; " } ?? "") + command
+        }
+        return metadata
+    }
+
+    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
+    func trainedModel(_ path: String, fitting fresh: Model) throws -> Model {
+        let trained = try ModelFile.read(path: path)
+        if let reason = mismatch(of: trained, with: fresh, vocabularyOf: "the one built from this training data",
+                                 configurationOf: options.configurationLabel + "'s") {
+            throw TrainingRunError(path: path, reason: reason)
+        }
+        let trains = options.settings.fineTunedBlocks.map {
+            "; the encoder's top \($0) blocks train (with the convolution at its tap, where it has one)"
+        } ?? ""
+        report("start: every tensor from \(path)" + trains)
+        return trained
+    }
+
+    /// Copies the encoder tensors of `encoderPath` into `model`: same family, and every encoder tensor of `model`
+    /// present there with its shape (a smaller tap or another input side needs no other weights). Returns the
+    /// credit of those weights for the new model's metadata.
+    func loadPretrainedEncoder(into model: inout Model) throws -> [String: String] {
+        guard let path = options.encoderPath else {
+            throw TrainingRunError(path: "--encoder", reason: "a pretrained encoder needs a model file with its weights")
+        }
+        let source = try ModelFile.read(path: path)
+        guard source.config.encoder.name == model.config.encoder.name else {
+            throw TrainingRunError(path: path, reason: "its encoder is \(source.config.encoder.name), this "
+                                   + "configuration's is \(model.config.encoder.name)")
+        }
+        for spec in model.layout.encoderTensors {
+            guard let from = source.layout.tensor(named: spec.name), from.shape == spec.shape else {
+                throw TrainingRunError(path: path, reason: "no tensor \(spec.name) of shape \(spec.shape)")
+            }
+            model.parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: source.values(of: from))
+        }
+        report("encoder: \(model.config.encoder.name) from \(path) (\(model.layout.encoderParameterCount) weights, frozen)")
+        return source.metadata.filter { $0.key == "encoder_weights" }
+    }
+
+    /// The feature cache of `splits`' photos for `model`'s encoder: `cachePath` (default `<output>.grids`) when it
+    /// holds them for this encoder and preprocessing, else built anew.
+    func openOrBuildCache(model: Model, corpus: CaptionCorpus, splits: [String]) throws -> GridCacheFile {
+        let path = options.cachePath ?? (options.settings.outputPath ?? "attend") + ".grids"
+        let names = splits.flatMap { corpus.split($0) }
+        if let file = GridCacheFile(path: path, key: GridCacheKey(model: model)), Set(names).isSubset(of: file.names) {
+            report("feature cache: \(path) (\(file.names.count) grids)")
+            return file
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            report("feature cache: \(path) was made by another encoder, preprocessing or photo list: rebuilding it")
+        }
+        let started = Date()
+        let file = try GridCacheFile.build(path: path, model: model, names: names, paths: names.map(corpus.imagePath)) { done in
+            if done % 512 < 32 || done == names.count {
+                let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
+                self.report(String(format: "feature cache: %d/%d photos, %.1f photos/s", done, names.count, rate))
+            }
+        }
+        report(String(format: "feature cache: %@, %d grids of %d×%d in %.0f s", path, names.count,
+                      model.config.locations, model.config.gridChannels, Date().timeIntervalSince(started)))
+        return file
+    }
+}
+
+extension CaptionSource {
+    /// What trains, for a model's metadata.
+    var trainingDescription: String {
+        switch self {
+        case .flickr8k: return "Flickr8k train split"
+        case let .coco(annotations, _): return "COCO captions \(annotations), every image"
+        case let .karpathy(file, _): return "Karpathy split file \(file), train and restval"
+        }
+    }
+}
