@@ -100,10 +100,11 @@ extension ModelConfig: Codable {
 // MARK: - Named configurations
 
 /// The configurations `--config` names: default (EfficientNet-Lite0's head grid, projected, under the decoder of
-/// docs/ARCHITECTURE.md), scratch (the CNN learnt from the training photos alone), shapes (synthetic scenes),
-/// tiny (tests and the numpy reference), lite0-tiny (the Lite0 family at 72 px, for tests).
+/// docs/ARCHITECTURE.md), lite1 and lite2 (the same on EfficientNet-Lite1 or Lite2), scratch (the CNN learnt from
+/// the training photos alone), shapes (synthetic scenes), tiny (tests and the numpy reference), lite0-tiny (the
+/// Lite0 family at 72 px, for tests).
 public enum ModelConfigName: String, CaseIterable, Sendable {
-    case `default`, scratch, shapes, tiny
+    case `default`, lite1, lite2, scratch, shapes, tiny
     case lite0Tiny = "lite0-tiny"
 
     public var config: ModelConfig {
@@ -111,11 +112,11 @@ public enum ModelConfigName: String, CaseIterable, Sendable {
         case .default:
             // The pretrained encoder's 1280-channel head at stride 32 (7×7 at 224), projected to 512 per location:
             // the grid and sizes docs/TRAINING.md chose on the dev split.
-            var config = ModelConfig(encoder: EncoderConfig(Lite0EncoderConfig()), projectionSize: 512)
-            config.embeddingSize = 256
-            config.hiddenSize = 512
-            config.attentionSize = 256
-            return config
+            return Self.pretrained(EncoderConfig(Lite0EncoderConfig()))
+        case .lite1:
+            return Self.pretrained(EncoderConfig(Lite1EncoderConfig()))   // 240 px: an 8×8 head grid
+        case .lite2:
+            return Self.pretrained(EncoderConfig(Lite2EncoderConfig()))   // 260 px: a 9×9 head grid
         case .scratch:
             return ModelConfig()
         case .shapes:
@@ -147,6 +148,16 @@ public enum ModelConfigName: String, CaseIterable, Sendable {
             config.attentionSize = 16
             return config
         }
+    }
+
+    /// A pretrained encoder's head grid projected to 512 per location under the default decoder (E 256, H 512,
+    /// A 256).
+    private static func pretrained(_ encoder: EncoderConfig) -> ModelConfig {
+        var config = ModelConfig(encoder: encoder, projectionSize: 512)
+        config.embeddingSize = 256
+        config.hiddenSize = 512
+        config.attentionSize = 256
+        return config
     }
 }
 

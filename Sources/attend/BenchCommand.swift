@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Also time beam-3 decoding of these photos with and without grounding in the classifier's labels (models with a classifier), alternating.")
     var photos: [String] = []
 
-    @Flag(help: "Time each stage of the EfficientNet-Lite0 encoder on one picture (its FLOPs, bytes moved, and share of this machine's sgemm rate or memory bandwidth) instead.")
+    @Flag(help: "Time each stage of the EfficientNet-Lite encoder on one picture (its FLOPs, bytes moved, and share of this machine's sgemm rate or memory bandwidth) instead.")
     var layers = false
 
     @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirrors' train_speed (scratch) and train_speed_cached (a frozen pretrained encoder: on cached grids).")
@@ -141,10 +141,10 @@ struct BenchCommand: ParsableCommand {
         return times.sorted()[times.count / 2]
     }
 
-    /// The `--layers` table: every stage of the Lite0 encoder on one picture against this machine's limits.
+    /// The `--layers` table: every stage of the EfficientNet-Lite encoder on one picture against this machine's limits.
     func benchLayers(_ captioner: Captioner) throws {
-        guard let encoder = captioner.encoder as? Lite0Encoder else {
-            throw ValidationError("--layers times the EfficientNet-Lite0 encoder; this model's encoder is another")
+        guard let encoder = captioner.encoder as? LiteEncoder else {
+            throw ValidationError("--layers times an EfficientNet-Lite encoder; this model's encoder is another")
         }
         let side = captioner.config.imageSize
         var generator = SeededGenerator(seed: 5)

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
             Progress goes to stderr; --log writes one JSON line per step. A checkpoint (<out>.last and \
             <out>.last.optim) is written every --checkpoint-every steps, at each epoch, on Ctrl-C and at \
             --max-minutes; --resume <out>.last continues the same run. A pretrained encoder (--config default, \
-            EfficientNet-Lite0 from --encoder) stays frozen: each photo is encoded once into the feature cache \
+            EfficientNet-Lite0 from --encoder; lite1 and lite2 likewise) stays frozen: each photo is encoded once into the feature cache \
             (--cache), and the decoder trains on the cached grids. --unfreeze N then fine-tunes its top N blocks \
             and head with the decoder, on the (augmented) pictures, usually from a trained captioner (--start-from).
             """)
@@ -32,10 +32,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to write the model (the best by validation loss when there is a dev split).")
     var out: String
 
-    @Option(help: "Model configuration: default (pretrained EfficientNet-Lite0, 7×7 head grid projected to 512), scratch (a CNN learnt from the photos, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid), tiny or lite0-tiny (tests).")
+    @Option(help: "Model configuration: default (pretrained EfficientNet-Lite0, 7×7 head grid projected to 512), lite1 or lite2 (the same on EfficientNet-Lite1 at 240 px, 8×8, or Lite2 at 260 px, 9×9; --encoder from scripts/import_lite.py --variant), scratch (a CNN learnt from the photos, 14×14 grid), shapes (64 px synthetic scenes, 8×8 grid), tiny or lite0-tiny (tests).")
     var config: ModelConfigName = .default
 
-    @Option(help: "A model file whose encoder tensors start this run (an imported EfficientNet-Lite0, scripts/import_lite0.py, or a trained model of the same family). Needed for a pretrained family; default: models/default.attend when it has that family.")
+    @Option(help: "A model file whose encoder tensors start this run (an imported EfficientNet-Lite, scripts/import_lite.py, or a trained model of the same family). Needed for a pretrained family; default: models/default.attend when it has that family.")
     var encoder: String?
 
     @Option(help: "Fine-tune a pretrained encoder: train its top N MBConv blocks and the convolution at its tap (the head) with the decoder, on the pictures (no feature cache; --augment applies). Its batch norms keep their running statistics.")
@@ -53,8 +53,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With a frozen encoder: an input side other than the configuration's (448 doubles the grid's side).")
     var imageSize: Int?
 
-    @Option(help: "With a frozen EfficientNet-Lite0: the grid the decoder attends to: head (1280 channels, stride 32), x11 (block 11's 672-channel expansion, stride 16) or b10 (block 10's 112 channels, stride 16).")
-    var tap: Lite0Tap?
+    @Option(help: "With a frozen EfficientNet-Lite0: the grid the decoder attends to: head (1280 channels, stride 32), x11 (block 11's 672-channel expansion, stride 16) or b10 (block 10's 112 channels, stride 16). Lite1 and Lite2 attend over their head.")
+    var tap: LiteTap?
 
     @Option(help: "Dropout on the cached grid's values before the projection.")
     var gridDropout: Float = 0.2
@@ -154,6 +154,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--self-critical compares a picture's samples with each other: --captions-per-image 2 or more")
         }
         let encoder = modelConfig().encoder
+        if let problem = encoder.problem() { throw ValidationError(problem) }
+        let defaultFamily = ModelConfigName.default.config.encoder.name
+        if encoder.isPretrained && encoder.name != defaultFamily && self.encoder == nil && startFrom == nil && resume == nil {
+            throw ValidationError("--config \(config.rawValue) needs --encoder: a model file of \(encoder.name) "
+                                  + "(scripts/import_lite.py --variant), as models/default.attend is \(defaultFamily)")
+        }
         if let unfreeze {
             guard encoder.isPretrained else {
                 throw ValidationError("--unfreeze is for a pretrained encoder's configuration (the scratch one trains whole)")
@@ -245,7 +251,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension ModelConfigName: ExpressibleByArgument {}
-extension Lite0Tap: ExpressibleByArgument {}
+extension LiteTap: ExpressibleByArgument {}
 extension ModelFile.Storage: ExpressibleByArgument {}
 
 extension Augmentation: ExpressibleByArgument {

@@ -8,7 +8,7 @@ final class EncoderFamilyTests: XCTestCase {
     func testRegisteredNamesAreDistinct() {
         let names = EncoderFamilies.all.map { $0.name }
         XCTAssertEqual(Set(names).count, names.count, "\(names)")
-        XCTAssertEqual(Set(names), ["scratch", "efficientnet-lite0"])
+        XCTAssertEqual(Set(names), ["scratch", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"])
     }
 
     func testEveryNamedConfigurationRoundTripsThroughItsFamily() throws {
@@ -36,7 +36,7 @@ final class EncoderFamilyTests: XCTestCase {
 
     func testTheFamilysTensorsComeFirstAndItsPartsAreItsOwn() {
         let words = Vocabulary(words: Vocabulary.specialTokens + ["a"])
-        for (name, pretrained) in [(ModelConfigName.tiny, false), (.lite0Tiny, true)] {
+        for (name, pretrained) in [(ModelConfigName.tiny, false), (.lite0Tiny, true), (.lite2, true)] {
             let model = Model.random(config: name.config, vocabulary: words, seed: 1)
             let encoderTensors = model.layout.encoderTensors
             XCTAssertEqual(Array(model.layout.tensors.prefix(encoderTensors.count)).map(\.name), encoderTensors.map(\.name))

@@ -106,9 +106,13 @@ func checkGraphGradients(_ pass: TrainingPass, batch: TrainingBatch, coordinates
 
 /// A small EfficientNet-Lite0 captioner for gradient tests: `imageSize` pixels, grid `tap` projected to 4, E = 5,
 /// H = 6, A = 4, eight words, every tensor random (batch norms too).
-func smallLite0Captioner(imageSize: Int, tap: Lite0Tap, seed: UInt64) -> Model {
-    var config = ModelConfig(encoder: EncoderConfig(Lite0EncoderConfig(imageSize: imageSize, tap: tap)),
-                             projectionSize: 4)
+func smallLite0Captioner(imageSize: Int, tap: LiteTap, seed: UInt64) -> Model {
+    smallCaptioner(EncoderConfig(Lite0EncoderConfig(imageSize: imageSize, tap: tap)), seed: seed)
+}
+
+/// The same on another encoder (EfficientNet-Lite1 or Lite2 at a small side).
+func smallCaptioner(_ encoder: EncoderConfig, seed: UInt64) -> Model {
+    var config = ModelConfig(encoder: encoder, projectionSize: 4)
     config.embeddingSize = 5
     config.hiddenSize = 6
     config.attentionSize = 4

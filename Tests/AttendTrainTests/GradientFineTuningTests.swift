@@ -3,7 +3,7 @@ import AttendModel
 @testable import AttendTrain
 import XCTest
 
-// Fine-tuning EfficientNet-Lite0's top blocks (Lite0FineTuning.swift) against central differences
+// Fine-tuning EfficientNet-Lite's top blocks (LiteFineTuning.swift) against central differences
 // (GradientChecking.swift): the batch-norm fold's backward alone, then the fine-tuned top and the decoder graph
 // together — the grids the top computes go through the graph, and the graph's grid gradient (handed back in the
 // batch's image order) through the top. Its forward must also be the inference encoder's.
@@ -31,13 +31,16 @@ final class GradientFineTuningTests: XCTestCase {
         checkGradient("shift", values: &shift, analytic: dShift, tolerance: tolerance) { loss(weight, scale, $0) }
     }
 
-    func model(imageSize: Int, tap: Lite0Tap, seed: UInt64) -> Model {
-        smallLite0Captioner(imageSize: imageSize, tap: tap, seed: seed)
+    static func lite0(_ imageSize: Int, _ tap: LiteTap) -> EncoderConfig {
+        EncoderConfig(Lite0EncoderConfig(imageSize: imageSize, tap: tap))
     }
 
+    /// Lite0 at each tap, and Lite2 (other widths, 21 blocks) at its head.
     func testForwardIsTheInferenceEncoders() {
-        for (tap, blocks) in [(Lite0Tap.head, 3), (.block10, 2), (.expansion11, 0)] {
-            let model = self.model(imageSize: 48, tap: tap, seed: 8)
+        for (encoder, blocks) in [(Self.lite0(48, .head), 3), (Self.lite0(48, .block10), 2),
+                                  (Self.lite0(48, .expansion11), 0), (EncoderConfig(Lite2EncoderConfig(imageSize: 48)), 4)] {
+            let model = smallCaptioner(encoder, seed: 8)
+            let tap = "\(encoder.name) \(encoder.outputChannels) channels"
             let pictures = PictureBatch(values: randomValues(3 * 3 * 48 * 48, seed: 9), count: 3, side: 48)
             let top = model.trainableEncoder(fineTunedBlocks: blocks, pictures: 3)!
             var parameters = model.parameters
@@ -54,8 +57,8 @@ final class GradientFineTuningTests: XCTestCase {
     }
 
     /// The loss of the top and the graph; gradients of every tensor the top trains, against central differences.
-    func checkFineTuning(tap: Lite0Tap, blocks: Int, imageSize S: Int, seed: UInt64) {
-        let model = self.model(imageSize: S, tap: tap, seed: seed)
+    func checkFineTuning(_ encoder: EncoderConfig, blocks: Int, seed: UInt64) {
+        let model = smallCaptioner(encoder, seed: seed), S = encoder.imageSize, tap = encoder.name
         let pass = TrainingPass(model: model, capacity: GraphCapacity(images: 2, captionsPerImage: 2, steps: 6),
                                 options: LossOptions(attentionPenalty: 0.5, dropout: 0.3, gridDropout: 0.2),
                                 fineTunedBlocks: blocks)
@@ -74,7 +77,8 @@ final class GradientFineTuningTests: XCTestCase {
         pass.backward()
         let analytic = Array(UnsafeBufferPointer(start: graph.gradients, count: graph.layout.count))
         let trained = pass.encoder!.trainedTensorNames
-        XCTAssertEqual(trained.count, 3 * (3 * blocks + (tap == .block10 ? 0 : 1)), "weight, γ and β of each convolution")
+        let convolutionAtTap = (model.layout.encoder as! LiteLayout).last != nil
+        XCTAssertEqual(trained.count, 3 * (3 * blocks + (convolutionAtTap ? 1 : 0)), "weight, γ and β of each convolution")
         for spec in graph.layout.encoderTensors {
             let values = analytic[spec.offset..<(spec.offset + spec.count)]
             if !trained.contains(spec.name) {
@@ -91,8 +95,11 @@ final class GradientFineTuningTests: XCTestCase {
         }
     }
 
-    func testTopBlocksAndHead() { checkFineTuning(tap: .head, blocks: 2, imageSize: 64, seed: 20) }
+    func testTopBlocksAndHead() { checkFineTuning(Self.lite0(64, .head), blocks: 2, seed: 20) }
 
     /// Block 10's output has no convolution after it; blocks 9 and 10 are stride 1 with a residual.
-    func testTopBlocksBelowABlockTap() { checkFineTuning(tap: .block10, blocks: 2, imageSize: 32, seed: 30) }
+    func testTopBlocksBelowABlockTap() { checkFineTuning(Self.lite0(32, .block10), blocks: 2, seed: 30) }
+
+    /// EfficientNet-Lite2's top: block 19 (208 channels, a residual), block 20 (208 → 352) and the head (352 → 1280).
+    func testLite2TopBlocksAndHead() { checkFineTuning(EncoderConfig(Lite2EncoderConfig(imageSize: 64)), blocks: 2, seed: 40) }
 }

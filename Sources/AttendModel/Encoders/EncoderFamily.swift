@@ -15,7 +15,7 @@ public protocol EncoderFamily: Codable, Equatable, Sendable {
     /// Its tensors' offsets in the model's flat parameters.
     associatedtype Layout: EncoderLayout
 
-    /// The name stored in the model file ("scratch", "efficientnet-lite0").
+    /// The name stored in the model file ("scratch", "efficientnet-lite0", "efficientnet-lite1", …).
     static var name: String { get }
     /// S: side of the square picture the encoder reads.
     var imageSize: Int { get }
@@ -86,6 +86,8 @@ public enum EncoderFamilies {
     public static let all: [any EncoderFamily.Type] = [
         ScratchEncoderConfig.self,
         Lite0EncoderConfig.self,
+        Lite1EncoderConfig.self,
+        Lite2EncoderConfig.self,
     ]
 
     static func named(_ name: String) -> (any EncoderFamily.Type)? { all.first { $0.name == name } }

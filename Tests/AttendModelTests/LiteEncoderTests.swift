@@ -7,7 +7,7 @@ import XCTest
 // it) against the plain Float loop it replaced, value for value; and the encoder's reused workspaces against
 // fresh passes, one picture at a time, several at once, and from two threads at once.
 
-final class Lite0EncoderTests: XCTestCase {
+final class LiteEncoderTests: XCTestCase {
     private func values(_ count: Int, scale: Float = 1, seed: UInt64) -> [Float] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { _ in scale * (2 * generator.nextUnitFloat() - 1) }
@@ -68,10 +68,10 @@ final class Lite0EncoderTests: XCTestCase {
         XCTAssertGreaterThan(checked, 10_000)
     }
 
-    private func tinyEncoder(config name: String, seed: UInt64) -> Lite0Encoder {
+    private func tinyEncoder(config name: String, seed: UInt64) -> LiteEncoder {
         let words = Vocabulary.specialTokens + (0..<20).map { "w\($0)" }
         let model = Model.random(config: ModelConfig.named(name)!, vocabulary: Vocabulary(words: words), seed: seed)
-        return makeGridEncoder(model: model) as! Lite0Encoder
+        return makeGridEncoder(model: model) as! LiteEncoder
     }
 
     /// A workspace is reused from pass to pass: nothing a pass leaves behind may change the next one.
@@ -122,13 +122,13 @@ final class Lite0EncoderTests: XCTestCase {
         }
     }
 
-    /// The per-stage table covers the whole network: its FLOPs add up to the configuration's.
+    /// The per-stage table covers the whole network: its FLOPs add up to the configuration's, for each variant.
     func testStagesAddUpToTheEncoderFLOPs() {
-        for name in ["default", "lite0-tiny"] {
+        for name in ["default", "lite0-tiny", "lite1", "lite2"] {
             let encoder = tinyEncoder(config: name, seed: 1)
-            guard let lite0 = encoder.config.encoder.family as? Lite0EncoderConfig else { return XCTFail() }
-            XCTAssertEqual(encoder.stages.map(\.flops).reduce(0, +), lite0.flops, name)
+            XCTAssertEqual(encoder.stages.map(\.flops).reduce(0, +), encoder.config.encoderFLOPs, name)
         }
+        XCTAssertEqual(tinyEncoder(config: "lite2", seed: 1).stages.count, 1 + 21 * 3 - 1 + 1, "stem, 21 blocks, head")
     }
 }
 

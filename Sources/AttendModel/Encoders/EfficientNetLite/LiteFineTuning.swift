@@ -2,16 +2,16 @@ import AttendMath
 import AttendSupport
 import Foundation
 
-// MARK: - Fine-tuning EfficientNet-Lite0's top blocks (`attend train --unfreeze N`)
+// MARK: - Fine-tuning EfficientNet-Lite's top blocks (`attend train --unfreeze N`)
 //
-// The bottom of the network stays frozen and runs as inference does (`Lite0Encoder.activations`, one picture at a
+// The bottom of the network stays frozen and runs as inference does (`LiteEncoder.activations`, one picture at a
 // time); the top N MBConv blocks and the convolution that ends at the tap (the head) train with the decoder.
 // Their batch norms keep the pretrained running statistics: 32 photos a step are too few to estimate 1,152
 // channels' statistics from, and the decoder learnt its features under those. So every step folds each batch norm
 // into its convolution, the layers run on the folded weights exactly as inference does, and `foldBatchNormBackward`
 // takes the gradients back to the stored weight, γ and β (the running mean and variance never change).
 //
-// Activations are channels-last, (B, H, W, C) = (N, C) rows, as in Lite0Encoder. Letters: B pictures, N = B·H·W
+// Activations are channels-last, (B, H, W, C) = (N, C) rows, as in LiteEncoder. Letters: B pictures, N = B·H·W
 // positions at a block's input and N' = B·Ho·Wo at its output, C / C' its input and output channels, M its
 // expanded width, k its kernel.
 
@@ -69,7 +69,7 @@ final class TrainedConvolution {
                                   fanIn: fanIn, scale: parameters + layout.bnScale.offset,
                                   runningMean: parameters + layout.bnRunningMean.offset,
                                   runningVar: parameters + layout.bnRunningVar.offset,
-                                  epsilon: Lite0Architecture.batchNormEpsilon)
+                                  epsilon: LiteArchitecture.batchNormEpsilon)
         }
     }
 }
@@ -161,13 +161,14 @@ final class TrainedBlock {
     }
 }
 
-/// The trained top of an EfficientNet-Lite0 encoder: pictures in, the grid the projection reads out, and the
+/// The trained top of an EfficientNet-Lite encoder: pictures in, the grid the projection reads out, and the
 /// gradients of its tensors from the grid's.
-public final class Lite0FineTuner: TrainableEncoder {
-    public let lite0: Lite0EncoderConfig
+public final class LiteFineTuner: TrainableEncoder {
+    /// The variant's blocks at the model's input side, up to its tap.
+    public let network: LiteNetwork
     /// MBConv blocks trained (the top ones before the tap).
     public let trainedBlockCount: Int
-    let frozen: Lite0Encoder
+    let frozen: LiteEncoder
     let blocks: [TrainedBlock]
     /// The convolution that ends at the tap (the head; block 11's expansion for `x11`), if the tap has one.
     let last: TrainedConvolution?
@@ -183,20 +184,17 @@ public final class Lite0FineTuner: TrainableEncoder {
 
     /// `blocks` top blocks of `model`'s encoder (and the convolution at its tap) train; pictures come `pictures` at
     /// a time at most.
-    init(model: Model, config lite0: Lite0EncoderConfig, layout: Lite0Layout, blocks count: Int, pictures: Int) {
-        let whole = lite0.tap.wholeBlocks
+    init(model: Model, network: LiteNetwork, layout: LiteLayout, blocks count: Int, pictures: Int) {
+        let whole = network.wholeBlocks
         precondition((0...whole).contains(count), "\(count) trained blocks: the tap has \(whole) below it")
-        self.lite0 = lite0
+        self.network = network
         trainedBlockCount = count
         capacity = pictures
-        frozen = Lite0Encoder(model: model, config: lite0, layout: layout)
-        var side = samePadding(lite0.imageSize, kernel: 3, stride: 2).output
-        for block in Lite0Architecture.blocks.prefix(whole - count) {
-            side = samePadding(side, kernel: block.kernel, stride: block.stride).output
-        }
+        frozen = LiteEncoder(model: model, network: network, layout: layout)
+        var side = network.side(afterBlocks: whole - count)
         var trained: [TrainedBlock] = []
         for index in (whole - count)..<whole {
-            let block = TrainedBlock(Lite0Architecture.blocks[index], layout: layout.blocks[index], inSide: side,
+            let block = TrainedBlock(network.blocks[index], layout: layout.blocks[index], inSide: side,
                                      pictures: pictures)
             trained.append(block)
             side = block.outSide
@@ -213,16 +211,14 @@ public final class Lite0FineTuner: TrainableEncoder {
     /// pictures (B, 3, S, S) → grid (B, L, C), keeping what the backward reads. The batch norms are folded from
     /// `parameters` (P) first, so every step sees the current weights.
     public func forward(_ pictures: PictureBatch, parameters: UnsafeMutablePointer<Float>) -> [Float] {
-        let B = pictures.count, S = lite0.imageSize, plane = 3 * S * S
+        let B = pictures.count, S = network.imageSize, plane = 3 * S * S
         precondition(B >= 1 && B <= capacity && pictures.side == S,
                      "\(B) pictures of \(pictures.side) px; the fine-tuner holds \(capacity) of \(S) px")
         var clock = Stopwatch()
         for convolution in convolutions { convolution.fold(parameters: parameters) }
-        // The frozen part, one picture at a time (its activations stay in cache; see Lite0Encoder).
-        let whole = lite0.tap.wholeBlocks, frozenBlocks = whole - trainedBlockCount
-        let frozenSide = blocks.first?.inSide ?? lite0.gridSize
-        let frozenChannels = frozenBlocks == 0 ? Lite0Architecture.stemChannels
-                                               : Lite0Architecture.blocks[frozenBlocks - 1].outChannels
+        // The frozen part, one picture at a time (its activations stay in cache; see LiteEncoder).
+        let frozenBlocks = network.wholeBlocks - trainedBlockCount
+        let frozenSide = network.side(afterBlocks: frozenBlocks), frozenChannels = network.channels(afterBlocks: frozenBlocks)
         let perPicture = frozenSide * frozenSide * frozenChannels
         var current = [Float](repeating: 0, count: B * perPicture)   // (B·H·W, C) the frozen part's output
         for b in 0..<B {
@@ -233,7 +229,7 @@ public final class Lite0FineTuner: TrainableEncoder {
         }
         lap(&clock, "frozen encoder")
         for block in blocks { current = block.forward(current, pictures: B) }
-        let cells = B * lite0.gridSize * lite0.gridSize
+        let cells = B * network.gridSize * network.gridSize
         if let last {
             lastInput = current
             grid = [Float](repeating: 0, count: cells * last.outChannels)
@@ -252,7 +248,7 @@ public final class Lite0FineTuner: TrainableEncoder {
     public func backward(gridGradient: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
                          gradients: UnsafeMutablePointer<Float>) {
         var clock = Stopwatch()
-        let cells = grid.count / lite0.gridChannels, B = cells / (lite0.gridSize * lite0.gridSize)
+        let cells = grid.count / network.gridChannels, B = cells / (network.gridSize * network.gridSize)
         let gridGradient = Array(UnsafeBufferPointer(start: gridGradient, count: grid.count))   // (B, L, C)
         var gradient: [Float]                                    // the current layer's output gradient
         if let last {

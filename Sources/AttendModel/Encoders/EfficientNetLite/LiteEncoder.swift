@@ -2,7 +2,7 @@ import AttendMath
 import AttendSupport
 import Foundation
 
-// MARK: - EfficientNet-Lite0 for inference
+// MARK: - EfficientNet-Lite for inference
 //
 // Every batch norm is folded into the convolution before it (weights scaled per output channel, a bias added), so
 // a block is: 1×1 expansion (sgemm over the (B·H·W, C) rows) + bias + ReLU6, depthwise k×k + bias + ReLU6, 1×1
@@ -32,7 +32,7 @@ public struct FoldedConvolution {
             foldBatchNorm(weight: w.baseAddress!, outChannels: outChannels, fanIn: fanIn,
                           scale: parameters + layout.bnScale.offset, shift: parameters + layout.bnShift.offset,
                           runningMean: parameters + layout.bnRunningMean.offset,
-                          runningVar: parameters + layout.bnRunningVar.offset, epsilon: Lite0Architecture.batchNormEpsilon)
+                          runningVar: parameters + layout.bnRunningVar.offset, epsilon: LiteArchitecture.batchNormEpsilon)
         }
         if depthwise {
             let taps = fanIn
@@ -45,23 +45,24 @@ public struct FoldedConvolution {
     }
 }
 
-public final class Lite0Encoder: GridEncoder {
+public final class LiteEncoder: GridEncoder {
     public let config: ModelConfig
-    let lite0: Lite0EncoderConfig
+    /// The variant's blocks at the model's input side, up to its tap.
+    let network: LiteNetwork
     let stem: FoldedConvolution
     let blocks: [(block: MBConvBlock, expand: FoldedConvolution?, depthwise: FoldedConvolution, project: FoldedConvolution)]
     /// The 1×1 convolution + ReLU6 that ends at the tap (head or block 11's expansion), if any.
     let last: FoldedConvolution?
     /// Workspaces not in use; a pass takes one (or makes one) and gives it back, so passes on several threads
     /// never share buffers, and in steady state no pass allocates.
-    private var spareWorkspaces: [Lite0Workspace] = []
+    private var spareWorkspaces: [LiteWorkspace] = []
     private let workspaceLock = NSLock()
 
-    init(model: Model, config lite0: Lite0EncoderConfig, layout: Lite0Layout) {
+    init(model: Model, network: LiteNetwork, layout: LiteLayout) {
         config = model.config
-        self.lite0 = lite0
+        self.network = network
         stem = FoldedConvolution(layout.stem, model: model)
-        blocks = zip(Lite0Architecture.blocks, layout.blocks).map { block, convolutions in
+        blocks = zip(network.blocks, layout.blocks).map { block, convolutions in
             (block, convolutions.expand.map { FoldedConvolution($0, model: model) },
              FoldedConvolution(convolutions.depthwise, model: model, depthwise: true),
              FoldedConvolution(convolutions.project, model: model))
@@ -70,7 +71,7 @@ public final class Lite0Encoder: GridEncoder {
     }
 
     /// Pictures encoded together. A batch's activations are B × 112 × 112 × 96 floats after the first expansion
-    /// (4.8 MB a picture): past one picture they leave the caches, and the depthwise layers, bound by memory
+    /// (4.8 MB a picture at 224): past one picture they leave the caches, and the depthwise layers, bound by memory
     /// traffic, slow down per picture. Measured with `attend bench --batch 32` (2 threads): 13.9 ms a picture one
     /// at a time, 17.3 two, 21.4 four, 20.3 eight, 29.3 all 32 together.
     static let picturesPerPass = 1
@@ -86,7 +87,7 @@ public final class Lite0Encoder: GridEncoder {
     /// `encode(images:batch:)` into the caller's grid (B, L, C).
     public func encode(images: UnsafePointer<Float>, batch B: Int, into grid: UnsafeMutablePointer<Float>) {
         withWorkspace { workspace in
-            let plane = 3 * lite0.imageSize * lite0.imageSize, cell = config.locations * config.gridChannels
+            let plane = 3 * network.imageSize * network.imageSize, cell = config.locations * config.gridChannels
             for first in stride(from: 0, to: B, by: Self.picturesPerPass) {
                 let n = min(Self.picturesPerPass, B - first)
                 encodePass(images: images + first * plane, batch: n, into: grid + first * cell, workspace)
@@ -98,8 +99,8 @@ public final class Lite0Encoder: GridEncoder {
     /// channels-last. Fine-tuning runs the frozen blocks through this and the rest itself.
     public func activations(images: UnsafePointer<Float>, batch B: Int, wholeBlocks: Int) -> (values: [Float], side: Int) {
         precondition((0...blocks.count).contains(wholeBlocks), "wholeBlocks \(wholeBlocks) outside 0...\(blocks.count)")
-        let (side, channels) = outputShape(wholeBlocks: wholeBlocks)
-        let plane = 3 * lite0.imageSize * lite0.imageSize, picture = side * side * channels
+        let side = network.side(afterBlocks: wholeBlocks), channels = network.channels(afterBlocks: wholeBlocks)
+        let plane = 3 * network.imageSize * network.imageSize, picture = side * side * channels
         let values = [Float](unsafeUninitializedCapacity: B * picture) { values, count in
             withWorkspace { workspace in
                 for first in stride(from: 0, to: B, by: Self.picturesPerPass) {
@@ -114,20 +115,11 @@ public final class Lite0Encoder: GridEncoder {
         return (values, side)
     }
 
-    /// Side and channels after the stem and `wholeBlocks` blocks.
-    func outputShape(wholeBlocks: Int) -> (side: Int, channels: Int) {
-        var side = samePadding(lite0.imageSize, kernel: 3, stride: 2).output
-        for block in Lite0Architecture.blocks.prefix(wholeBlocks) {
-            side = samePadding(side, kernel: block.kernel, stride: block.stride).output
-        }
-        return (side, wholeBlocks == 0 ? Lite0Architecture.stemChannels : Lite0Architecture.blocks[wholeBlocks - 1].outChannels)
-    }
-
     // MARK: - Workspaces
 
-    private func withWorkspace<R>(_ body: (Lite0Workspace) -> R) -> R {
+    private func withWorkspace<R>(_ body: (LiteWorkspace) -> R) -> R {
         workspaceLock.lock()
-        let workspace = spareWorkspaces.popLast() ?? Lite0Workspace(config: lite0, pictures: Self.picturesPerPass)
+        let workspace = spareWorkspaces.popLast() ?? LiteWorkspace(network: network, pictures: Self.picturesPerPass)
         workspaceLock.unlock()
         defer {
             workspaceLock.lock()
@@ -141,10 +133,10 @@ public final class Lite0Encoder: GridEncoder {
 
     /// One pass of the network over B ≤ `picturesPerPass` pictures, the grid written to `grid` (B, L, C).
     private func encodePass(images: UnsafePointer<Float>, batch B: Int, into grid: UnsafeMutablePointer<Float>,
-                            _ workspace: Lite0Workspace, clock: StageClock? = nil) {
-        let wholeBlocks = lite0.tap.wholeBlocks
+                            _ workspace: LiteWorkspace, clock: StageClock? = nil) {
+        let wholeBlocks = network.wholeBlocks
         let (blockOutput, side) = blockPass(images: images, batch: B, wholeBlocks: wholeBlocks, workspace, clock: clock)
-        let (_, channels) = outputShape(wholeBlocks: wholeBlocks)
+        let channels = network.channels(afterBlocks: wholeBlocks)
         guard let last else {
             grid.update(from: blockOutput, count: B * side * side * channels)
             return
@@ -155,10 +147,10 @@ public final class Lite0Encoder: GridEncoder {
 
     /// images (B, 3, S, S) → the stem and the first `wholeBlocks` blocks: a pointer into `workspace` holding
     /// (B, side, side, C), valid until the workspace's next pass.
-    private func blockPass(images: UnsafePointer<Float>, batch B: Int, wholeBlocks: Int, _ workspace: Lite0Workspace,
+    private func blockPass(images: UnsafePointer<Float>, batch B: Int, wholeBlocks: Int, _ workspace: LiteWorkspace,
                            clock: StageClock?) -> (UnsafePointer<Float>, side: Int) {
         precondition(B <= workspace.pictures, "a workspace holds \(workspace.pictures) pictures")
-        let S = lite0.imageSize
+        let S = network.imageSize
         // Stem: 3×3 stride-2 SAME convolution as im2col rows (B·Ho·Wo, 27) times the weight (32, 27).
         let (side, top) = samePadding(S, kernel: 3, stride: 2)
         let columns = workspace.columns                                                   // (B·Ho·Wo, 27)
@@ -185,7 +177,7 @@ public final class Lite0Encoder: GridEncoder {
         let expanded = workspace.expanded, filtered = workspace.filtered                // (B, H, W, Cmid), (B, Ho, Wo, Cmid)
         pointwise(output: current, input: columns, rows: B * side * side, inChannels: 27, stem, relu6: true)
         clock?.lap()
-        var height = side, channels = Lite0Architecture.stemChannels
+        var height = side, channels = LiteArchitecture.stemChannels
 
         for (block, expand, depthwise, project) in blocks.prefix(wholeBlocks) {
             let positions = B * height * height
@@ -241,9 +233,9 @@ public final class Lite0Encoder: GridEncoder {
             stages.append(Stage(name: name, isDepthwise: false, flops: 2 * rows * cin * cout,
                                 bytes: 4 * (rows * cin + rows * cout * (residual ? 2 : 1) + cin * cout + cout)))
         }
-        var side = samePadding(lite0.imageSize, kernel: 3, stride: 2).output
-        pointwise("stem 3x3/2", rows: side * side, cin: 27, cout: Lite0Architecture.stemChannels)
-        for (index, (block, expand, _, _)) in blocks.prefix(lite0.tap.wholeBlocks).enumerated() {
+        var side = samePadding(network.imageSize, kernel: 3, stride: 2).output
+        pointwise("stem 3x3/2", rows: side * side, cin: 27, cout: LiteArchitecture.stemChannels)
+        for (index, (block, expand, _, _)) in blocks.prefix(network.wholeBlocks).enumerated() {
             if expand != nil { pointwise("b\(index) expand", rows: side * side, cin: block.inChannels, cout: block.midChannels) }
             let out = samePadding(side, kernel: block.kernel, stride: block.stride).output
             let k = block.kernel, c = block.midChannels
@@ -254,8 +246,8 @@ public final class Lite0Encoder: GridEncoder {
             side = out
         }
         if let last {
-            let (_, channels) = outputShape(wholeBlocks: lite0.tap.wholeBlocks)
-            pointwise(lite0.tap == .head ? "head" : "tap", rows: side * side, cin: channels, cout: last.bias.count)
+            let channels = network.channels(afterBlocks: network.wholeBlocks)
+            pointwise(network.tap == .head ? "head" : "tap", rows: side * side, cin: channels, cout: last.bias.count)
         }
         return stages
     }
@@ -282,7 +274,7 @@ public final class Lite0Encoder: GridEncoder {
 
 /// Buffers of one encoder pass of up to `pictures` pictures, each sized for the largest activation it holds
 /// anywhere in the network. Allocated once; a pass writes every value it later reads.
-final class Lite0Workspace {
+final class LiteWorkspace {
     let pictures: Int
     /// The stem's im2col rows: (P·Ho·Wo, 27).
     let columns: UnsafeMutablePointer<Float>
@@ -294,12 +286,12 @@ final class Lite0Workspace {
     /// The depthwise output: (P, Ho, Wo, Cmid) at most.
     let filtered: UnsafeMutablePointer<Float>
 
-    init(config: Lite0EncoderConfig, pictures: Int) {
+    init(network: LiteNetwork, pictures: Int) {
         self.pictures = pictures
-        var side = samePadding(config.imageSize, kernel: 3, stride: 2).output
+        var side = samePadding(network.imageSize, kernel: 3, stride: 2).output
         let stemColumns = side * side * 27
-        var activation = side * side * Lite0Architecture.stemChannels, expanded = 0, filtered = 0
-        for block in Lite0Architecture.blocks {
+        var activation = side * side * LiteArchitecture.stemChannels, expanded = 0, filtered = 0
+        for block in network.blocks {
             if block.hasExpansion { expanded = max(expanded, side * side * block.midChannels) }
             let out = samePadding(side, kernel: block.kernel, stride: block.stride).output
             filtered = max(filtered, out * out * block.midChannels)
