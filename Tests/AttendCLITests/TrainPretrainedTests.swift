@@ -104,6 +104,48 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertTrue(tooMany.stderr.contains("--unfreeze takes 0 to 11"), tooMany.stderr)
     }
 
+    /// EfficientNet-Lite2 (`--config lite2`, trained at 260 px) on 224² pictures, as the Flickr8k copies are: frozen
+    /// on the feature cache, then its top two blocks and head fine-tuned (blocks 19 and 20, nothing else of the
+    /// encoder). Refusals: no --encoder (models/default.attend is Lite0), and a tap that names Lite0's blocks.
+    func testLite2AtAnotherSideTrainsFrozenThenFineTuned() throws {
+        let folder = try batchScratchFolder(self, "train-lite2")
+        let corpus = folder + "/scenes", encoder = folder + "/lite2.attend", frozen = folder + "/frozen.attend"
+        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "16", "--seed", "5"]).status, 0)
+        let made = try attend(["random-model", "--config", "lite2", "--vocabulary-size", "8", "--seed", "2",
+                               "--out", encoder])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let common = ["train", "--data", corpus, "--config", "lite2", "--image-size", "224", "--epochs", "1",
+                      "--batch", "4", "--captions-per-image", "2", "--threads", "1", "--patience", "0"]
+        let missing = try attend(common + ["--out", frozen])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("--config lite2 needs --encoder"), missing.stderr)
+        let tapped = try attend(common + ["--encoder", encoder, "--tap", "x11", "--out", frozen])
+        XCTAssertNotEqual(tapped.status, 0)
+        XCTAssertTrue(tapped.stderr.contains("efficientnet-lite2 attends over its head only"), tapped.stderr)
+
+        let first = try attend(common + ["--encoder", encoder, "--out", frozen])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("encoder: efficientnet-lite2 from \(encoder)"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("feature cache: "), first.stderr)
+        let trained = try ModelFile.read(path: frozen)
+        XCTAssertEqual(trained.config.encoder, EncoderConfig(Lite2EncoderConfig(imageSize: 224)))
+        XCTAssertEqual(trained.config.locations, 49)
+
+        let tuned = folder + "/tuned.attend"
+        let second = try attend(common + ["--start-from", frozen, "--unfreeze", "2", "--out", tuned])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let after = try ModelFile.read(path: tuned + ".last")
+        var changed: Set<String> = []
+        for spec in trained.layout.encoderTensors where trained.values(of: spec) != after.values(of: spec) {
+            changed.insert(spec.name)
+        }
+        let convolutions = ["blocks.19.expand", "blocks.19.depthwise", "blocks.19.project", "blocks.20.expand",
+                            "blocks.20.depthwise", "blocks.20.project", "head"]
+        XCTAssertEqual(changed, Set(convolutions.flatMap { c in ["conv.weight", "bn.weight", "bn.bias"].map { "encoder.\(c).\($0)" } }))
+        let caption = try attend(["caption", "--model", tuned, corpus + "/images/00000.png"])
+        XCTAssertEqual(caption.status, 0, caption.stderr)
+    }
+
     private func modelPath(_ name: String) throws -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("models/\(name).attend").path
