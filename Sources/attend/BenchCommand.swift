@@ -17,6 +17,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Configuration of the random model timed without --model (and by --train): default or scratch, or any name train takes.")
     var config: String = "default"
 
+    @Option(help: "The random model's input side, when not the configuration's (a pretrained family's encoder at another size: lite1 at 224).")
+    var imageSize: Int?
+
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
 
@@ -36,13 +39,24 @@ struct BenchCommand: ParsableCommand {
     var train = false
 
     func validate() throws {
-        if ModelConfig.named(config) == nil {
+        guard let named = ModelConfig.named(config) else {
             throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
+        }
+        if imageSize != nil && model != nil { throw ValidationError("--image-size sizes the random model: not with --model") }
+        if let imageSize {
+            guard let encoder = named.encoder.adjusted(imageSize: imageSize, tap: nil) else {
+                throw ValidationError("--image-size: the \(config) configuration's encoder reads one size only")
+            }
+            if let problem = encoder.problem() { throw ValidationError("--image-size: \(problem)") }
         }
     }
 
     /// The configuration of the random model timed.
-    func benchConfig() -> ModelConfig { ModelConfig.named(config)! }
+    func benchConfig() -> ModelConfig {
+        var config = ModelConfig.named(config)!
+        if let imageSize, let encoder = config.encoder.adjusted(imageSize: imageSize, tap: nil) { config.encoder = encoder }
+        return config
+    }
 
     func run() throws {
         BLAS.setThreadCount(threads)
@@ -85,6 +99,8 @@ struct BenchCommand: ParsableCommand {
         let encoderRate = Double(config.encoderFLOPs) / encoderTime / 1e9
         let batchEncoderRate = Double(config.encoderFLOPs * batch) / batchEncoderTime / 1e9
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), median of \(repeats)")
+        print("encoder \(config.encoder.name) at \(side) px, \(config.gridSize)×\(config.gridSize)×\(config.gridChannels) grid, "
+              + String(format: "%.2f GFLOPs", Double(config.encoderFLOPs) / 1e9))
         print(String(format: "sgemm 512×512×512          %7.1f GFLOP/s", sgemm))
         if let loadTime {
             print(String(format: "model load                 %7.2f ms (read, f16 → f32, batch norm folded)", loadTime * 1e3))
