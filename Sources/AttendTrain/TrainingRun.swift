@@ -39,6 +39,8 @@ public struct TrainingRunOptions: Sendable {
     public var encoderPath: String? = nil
     /// A trained captioner of the same configuration and vocabulary: every tensor starts the run.
     public var startFrom: String? = nil
+    /// The attention mechanism trained; nil: the `startFrom` model's, soft for a fresh model.
+    public var attention: AttentionMechanism? = nil
     /// The feature cache (default: `<output>.grids`).
     public var cachePath: String? = nil
     /// A checkpoint to continue.
@@ -52,6 +54,13 @@ public struct TrainingRunOptions: Sendable {
         self.configuration = configuration
         self.configurationLabel = configurationLabel
         self.settings = settings
+    }
+
+    /// The configuration of a fresh model: `configuration` with the attention mechanism asked for (soft by default).
+    public var freshConfiguration: ModelConfig {
+        var fresh = configuration
+        fresh.attention = attention ?? .soft
+        return fresh
     }
 
     /// Pictures when the encoder trains (a family that is not pretrained, or a fine-tuned top), else the cache.
@@ -107,7 +116,7 @@ public final class TrainingRun {
         let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
         let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
         let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
-        let model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: seed)
+        let model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: seed)
         let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings,
                                   resume: options.resume)
         trainer.metadata = ["command": options.command, "data": "synthetic scenes, \(count), seed \(seed)"]
@@ -135,6 +144,10 @@ public final class TrainingRun {
                                     minimumCount: 5)
         report("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
         let model = try startingModel(vocabulary: vocabulary)
+        if options.settings.selfCritical && model.config.attention == .hard {
+            throw TrainingRunError(path: options.startFrom ?? "--self-critical", reason: "self-critical training is for "
+                                   + "soft attention; this model has hard attention")
+        }
         let (train, dev) = try datasets(corpus, model: model)
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: options.settings,
                                   resume: options.resume)
@@ -148,7 +161,7 @@ public final class TrainingRun {
     /// A fresh model of the configuration, with a pretrained family's encoder tensors copied in, or the
     /// `startFrom` captioner.
     func startingModel(vocabulary: Vocabulary) throws -> Model {
-        var model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: options.settings.seed)
+        var model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: options.settings.seed)
         if let startFrom = options.startFrom {
             model = try trainedModel(startFrom, fitting: model)
         } else if model.config.encoder.isPretrained {
@@ -187,12 +200,19 @@ public final class TrainingRun {
         return metadata
     }
 
-    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
+    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds); its
+    /// attention mechanism is the run's when `attention` names one.
     func trainedModel(_ path: String, fitting fresh: Model) throws -> Model {
-        let trained = try ModelFile.read(path: path)
-        if let reason = mismatch(of: trained, with: fresh, vocabularyOf: "the one built from this training data",
+        let stored = try ModelFile.read(path: path)
+        let trained = stored.with(attention: options.attention ?? stored.config.attention)
+        if let reason = mismatch(of: trained, with: fresh.with(attention: trained.config.attention),
+                                 vocabularyOf: "the one built from this training data",
                                  configurationOf: options.configurationLabel + "'s") {
             throw TrainingRunError(path: path, reason: reason)
+        }
+        if trained.config.attention != stored.config.attention {
+            report("attention: \(path) was trained with \(stored.config.attention) attention; this run trains "
+                   + "\(trained.config.attention)")
         }
         let trains = options.settings.fineTunedBlocks.map {
             "; the encoder's top \($0) blocks train (with the convolution at its tap, where it has one)"
