@@ -51,7 +51,7 @@ extension BenchCommand {
                 seconds[i].append(clock.seconds)
             }
         }
-        printHeader(model.config, batch: batch)
+        printHeader(model.config, batch: batch, attention: "soft and hard")
         let medians = seconds.map { $0.sorted()[$0.count / 2] }
         for (name, (median, runs)) in zip(["soft", "hard"], zip(medians, seconds)) {
             print(String(format: "%@ attention step   median %6.0f ms  (%@)", name, median * 1e3,
@@ -77,10 +77,10 @@ extension BenchCommand {
         return TrainingBatch(input: input, imageCount: batch, captions: captions)
     }
 
-    private func printHeader(_ config: ModelConfig, batch: TrainingBatch) {
+    private func printHeader(_ config: ModelConfig, batch: TrainingBatch, attention: String? = nil) {
         let K = batch.captions.count / batch.imageCount, T = batch.captions[0].count - 1
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(repeats) steps of batch \(batch.imageCount) × \(K) "
-              + "captions, V = \(config.vocabularySize), T = \(T), \(config.attention) attention, "
+              + "captions, V = \(config.vocabularySize), T = \(T), \(attention ?? config.attention.rawValue) attention, "
               + (config.encoder.isPretrained ? "cached \(config.gridSize)×\(config.gridSize)×\(config.gridChannels) grids"
                                              : "pictures"))
     }
