@@ -110,7 +110,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Attention mechanism: soft (the expected context) or hard (one location drawn from α per word, trained on the variational lower bound with REINFORCE; docs/TRAINING.md). Default: the --start-from model's, else soft.")
     var attention: AttentionMechanism?
 
-    @Option(help: "Hard attention: λ_r, the weight of the REINFORCE term (1: the bound's gradient).")
+    @Option(help: "Hard attention: λ_r, the weight of the REINFORCE term (arctic-captions' 0.1; 1: the bound's unbiased gradient).")
     var reinforceWeight: Float = HardAttentionOptions().reinforceWeight
 
     @Option(help: "Hard attention: λ_e, the weight of the attention entropy per word (arctic-captions' 0.002).")
