@@ -60,6 +60,9 @@ public struct TrainingSettings: Sendable {
     /// Self-critical training instead of teacher forcing on the references: `captionsPerImage` captions sampled per
     /// picture, each rewarded by its CIDEr-D (document frequencies of the training references).
     public var selfCritical = false
+    /// Text-only groups (the training set's `textOnly`) an epoch reads, as a share of its pictures: 0.5 adds one
+    /// text group for every two pictures.
+    public var textShare = 0.0
 
     public init() {}
 }
@@ -103,6 +106,8 @@ public final class Trainer {
     public var metadata: [String: String] = [:]
     let train: CaptionDataset
     let validation: CaptionDataset?
+    /// The starting model's ImageNet classifier and class table, carried into every model written.
+    let classifier: ImageNetClassifier?
     private var validationPass: TrainingPass?
     /// CIDEr-D against each training picture's references, for self-critical rewards.
     private let rewardScorer: CIDErDScorer?
@@ -118,12 +123,15 @@ public final class Trainer {
         var model = model
         let plan = BatchPlan(imagesPerBatch: min(settings.imagesPerBatch, train.count),
                              captionsPerImage: settings.captionsPerImage, maxWords: settings.maxWords, seed: settings.seed,
-                             augmentation: settings.augmentation)
+                             augmentation: settings.augmentation,
+                             textPerEpoch: Int((Double(train.count) * settings.textShare).rounded()))
         self.plan = plan
         self.vocabulary = model.vocabulary
+        self.classifier = model.classifier
         self.settings = settings
         self.train = train
         self.validation = validation
+        precondition(!settings.selfCritical || train.textOnly.isEmpty, "self-critical rewards need each picture's references")
         precondition(!settings.selfCritical || settings.captionsPerImage >= 2,
                      "self-critical training compares each sample with the others of its picture: at least 2")
         precondition(!settings.selfCritical || model.config.attention == .soft,
@@ -167,7 +175,12 @@ public final class Trainer {
     public var checkpointPath: String? { settings.checkpointPath ?? settings.outputPath.map { $0 + ".last" } }
 
     /// The model as it stands.
-    public func currentModel() -> Model { graph.model(vocabulary: vocabulary, metadata: metadata) }
+    /// The weights as they are now, with the starting model's ImageNet classifier (which no step trains).
+    public func currentModel() -> Model {
+        var model = graph.model(vocabulary: vocabulary, metadata: metadata)
+        model.classifier = classifier
+        return model
+    }
 
     // MARK: Loop
 
@@ -447,7 +460,7 @@ func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: Caption
     var counts = [Double](repeating: 1, count: V)
     counts[Vocabulary.pad] = 0
     counts[Vocabulary.start] = 0
-    for captions in dataset.references {
+    for captions in dataset.references + dataset.textOnly {
         for caption in captions {
             for id in plan.encode(caption, vocabulary: model.vocabulary).dropFirst() { counts[id] += 1 }
         }

@@ -47,6 +47,15 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Self-critical training from a trained captioner (--start-from): --captions-per-image captions are sampled per picture and each is reinforced by how much its CIDEr-D beats the others' mean, in place of teacher forcing on the references.")
     var selfCritical = false
 
+    @Option(name: .customLong("text"), help: ArgumentHelp("Captions without their photos (IMAGE#ID<TAB>sentence a line, e.g. ../shared/data/caption-text/*.tsv; repeat for several files): their words join the vocabulary, and with a frozen encoder --text-share of them train the decoder with a null visual context. Later stages (--start-from) name the same files, for the same vocabulary.", valueName: "file"))
+    var textFiles: [String] = []
+
+    @Option(help: "Text-only caption groups an epoch trains on, per photo (with --text and a frozen encoder; default 0.5 there, 0 when the run reads pictures or is self-critical: the words only).")
+    var textShare: Double?
+
+    @Option(help: "How often a word must occur in the --text files to join the vocabulary.")
+    var textMinCount = 10
+
     @Option(help: "Feature cache of a frozen encoder's grids (built when missing or stale). Default: <out>.grids.")
     var cache: String?
 
@@ -187,6 +196,16 @@ struct TrainCommand: ParsableCommand {
             }
             if synthetic != nil { throw ValidationError("--unfreeze is for --data photos") }
         }
+        if let textShare {
+            if textShare < 0 { throw ValidationError("--text-share must be 0 or more") }
+            if textShare > 0 && textFiles.isEmpty { throw ValidationError("--text-share needs --text files") }
+            if textShare > 0 && (unfreeze != nil || selfCritical) {
+                throw ValidationError("--text-share trains on a frozen encoder's cached grids, with teacher forcing: "
+                                      + "not with --unfreeze or --self-critical (0 keeps the words only)")
+            }
+        }
+        if textMinCount < 1 { throw ValidationError("--text-min-count must be at least 1") }
+        if !textFiles.isEmpty && synthetic != nil { throw ValidationError("--text is for photos' captions, not --synthetic") }
         if unfreeze == nil && captions.isGiven && !augmentation.isIdentity && encoder.isPretrained {
             throw ValidationError("--augment needs pictures: a frozen encoder trains on cached grids (add --unfreeze N)")
         }
@@ -233,6 +252,8 @@ struct TrainCommand: ParsableCommand {
         options.attention = attention
         options.resume = resume
         options.cachePath = cache
+        options.textFiles = textFiles
+        options.textMinimumCount = textMinCount
         options.command = CommandLine.arguments.joined(separator: " ")
         if options.configuration.encoder.isPretrained && startFrom == nil {
             options.encoderPath = try encoder ?? ModelLocator.locate("default")
@@ -269,6 +290,7 @@ struct TrainCommand: ParsableCommand {
         settings.fineTunedBlocks = unfreeze
         settings.startsFromTrainedModel = startFrom != nil
         settings.selfCritical = selfCritical
+        settings.textShare = textFiles.isEmpty ? 0 : textShare ?? (unfreeze != nil || selfCritical ? 0 : 0.5)
         return settings
     }
 }
