@@ -85,6 +85,9 @@ public struct StepRecord: Codable, Sendable {
     public var seconds: Double
     /// Self-critical training: the mean CIDEr-D (0–10 scale) of the step's sampled captions.
     public var reward: Double? = nil
+    /// Hard attention: the mean entropy of a word's α, and the baseline after the step (log-likelihood per word).
+    public var attentionEntropy: Float? = nil
+    public var baseline: Float? = nil
 }
 
 /// Set by SIGINT; the loop checks it between steps.
@@ -131,6 +134,8 @@ public final class Trainer {
         precondition(!settings.selfCritical || train.textOnly.isEmpty, "self-critical rewards need each picture's references")
         precondition(!settings.selfCritical || settings.captionsPerImage >= 2,
                      "self-critical training compares each sample with the others of its picture: at least 2")
+        precondition(!settings.selfCritical || model.config.attention == .soft,
+                     "self-critical training is for soft attention")
         rewardScorer = settings.selfCritical ? CIDErDScorer(references: train.references.map { $0.map(ptbTokenize) })
                                              : nil
         let capacity = GraphCapacity(images: plan.imagesPerBatch, captionsPerImage: settings.captionsPerImage,
@@ -156,6 +161,7 @@ public final class Trainer {
         if let resume {
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
             secondsBeforeRun = progress.trainingSeconds
+            graph.reinforceBaseline = progress.reinforceBaseline
         }
         if let path = settings.logPath {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -228,10 +234,8 @@ public final class Trainer {
                 progress.batchInEpoch += 1
                 window.images += batch.imageCount
                 let elapsed = Date().timeIntervalSince(window.start)
-                let record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
-                                        crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: norm,
-                                        learningRate: rate, imagesPerSecond: Double(window.images) / max(elapsed, 1e-9),
-                                        seconds: trainingSeconds(), reward: reward)
+                let record = stepRecord(loss, gradientNorm: norm, learningRate: rate,
+                                        imagesPerSecond: Double(window.images) / max(elapsed, 1e-9), reward: reward)
                 records.append(record)
                 writeLog(record)
                 if settings.progressEvery > 0 && progress.step % settings.progressEvery == 0 {
@@ -254,6 +258,20 @@ public final class Trainer {
             if stop { return .earlyStopping }
         }
         return try finish(.finished)
+    }
+
+    /// The record of the step just taken.
+    private func stepRecord(_ loss: LossValue, gradientNorm: Float, learningRate: Float, imagesPerSecond: Double,
+                            reward: Double?) -> StepRecord {
+        var record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
+                                crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: gradientNorm,
+                                learningRate: learningRate, imagesPerSecond: imagesPerSecond, seconds: trainingSeconds(),
+                                reward: reward)
+        if graph.config.attention == .hard {
+            record.attentionEntropy = loss.entropy
+            record.baseline = graph.reinforceBaseline
+        }
+        return record
     }
 
     /// Without validation there is no best model: the output is the last one.
@@ -402,6 +420,7 @@ public final class Trainer {
     public func checkpoint() throws {
         guard let path = checkpointPath else { return }
         progress.trainingSeconds = trainingSeconds()
+        progress.reinforceBaseline = graph.reinforceBaseline
         let model = currentModel()
         try ModelFile.write(model, to: path)
         try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: OptimizerStateFile.path(forModel: path))

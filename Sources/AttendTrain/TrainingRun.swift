@@ -39,6 +39,8 @@ public struct TrainingRunOptions: Sendable {
     public var encoderPath: String? = nil
     /// A trained captioner of the same configuration and vocabulary: every tensor starts the run.
     public var startFrom: String? = nil
+    /// The attention mechanism trained; nil: the `startFrom` model's, soft for a fresh model.
+    public var attention: AttentionMechanism? = nil
     /// The feature cache (default: `<output>.grids`).
     public var cachePath: String? = nil
     /// A checkpoint to continue.
@@ -57,6 +59,13 @@ public struct TrainingRunOptions: Sendable {
         self.configuration = configuration
         self.configurationLabel = configurationLabel
         self.settings = settings
+    }
+
+    /// The configuration of a fresh model: `configuration` with the attention mechanism asked for (soft by default).
+    public var freshConfiguration: ModelConfig {
+        var fresh = configuration
+        fresh.attention = attention ?? .soft
+        return fresh
     }
 
     /// Pictures when the encoder trains (a family that is not pretrained, or a fine-tuned top), else the cache.
@@ -112,7 +121,7 @@ public final class TrainingRun {
         let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
         let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
         let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
-        let model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: seed)
+        let model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: seed)
         let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings,
                                   resume: options.resume)
         trainer.metadata = ["command": options.command, "data": "synthetic scenes, \(count), seed \(seed)"]
@@ -140,6 +149,10 @@ public final class TrainingRun {
         let origin = try originModel()
         let vocabulary = self.vocabulary(corpus: corpus, text: text, classifier: origin?.model.classifier)
         let model = try startingModel(vocabulary: vocabulary, origin: origin)
+        if options.settings.selfCritical && model.config.attention == .hard {
+            throw TrainingRunError(path: options.startFrom ?? "--self-critical", reason: "self-critical training is for "
+                                   + "soft attention; this model has hard attention")
+        }
         var (train, dev) = try datasets(corpus, model: model)
         if options.settings.textShare > 0 {
             guard options.dataMode == .featureCache else {
@@ -188,7 +201,7 @@ public final class TrainingRun {
     /// A fresh model of the configuration, with a pretrained family's encoder tensors (and ImageNet classifier)
     /// copied in from `origin`, or the `startFrom` captioner itself.
     func startingModel(vocabulary: Vocabulary, origin: (path: String, model: Model)?) throws -> Model {
-        var model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: options.settings.seed)
+        var model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: options.settings.seed)
         guard let origin else { return model }
         if options.startFrom != nil {
             model = try trainedModel(origin.model, path: origin.path, fitting: model)
@@ -228,11 +241,18 @@ public final class TrainingRun {
         return metadata
     }
 
-    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
-    func trainedModel(_ trained: Model, path: String, fitting fresh: Model) throws -> Model {
-        if let reason = mismatch(of: trained, with: fresh, vocabularyOf: "the one built from this training data",
+    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds); its
+    /// attention mechanism is the run's when `attention` names one.
+    func trainedModel(_ stored: Model, path: String, fitting fresh: Model) throws -> Model {
+        let trained = stored.with(attention: options.attention ?? stored.config.attention)
+        if let reason = mismatch(of: trained, with: fresh.with(attention: trained.config.attention),
+                                 vocabularyOf: "the one built from this training data",
                                  configurationOf: options.configurationLabel + "'s") {
             throw TrainingRunError(path: path, reason: reason)
+        }
+        if trained.config.attention != stored.config.attention {
+            report("attention: \(path) was trained with \(stored.config.attention) attention; this run trains "
+                   + "\(trained.config.attention)")
         }
         let trains = options.settings.fineTunedBlocks.map {
             "; the encoder's top \($0) blocks train (with the convolution at its tap, where it has one)"

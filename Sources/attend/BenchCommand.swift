@@ -35,14 +35,25 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirrors' train_speed (scratch) and train_speed_cached (a frozen pretrained encoder: on cached grids).")
     var train = false
 
+    @Option(help: "Attention mechanism of the random model timed (and by --train): soft or hard.")
+    var attention: AttentionMechanism = .soft
+
+    @Flag(help: "With --train: time soft- and hard-attention steps of the same model and batch, alternating for --repeats rounds, and print the ratio of their medians.")
+    var compareAttention = false
+
     func validate() throws {
         if ModelConfig.named(config) == nil {
             throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
         }
+        if compareAttention && !train { throw ValidationError("--compare-attention times training steps: add --train") }
     }
 
     /// The configuration of the random model timed.
-    func benchConfig() -> ModelConfig { ModelConfig.named(config)! }
+    func benchConfig() -> ModelConfig {
+        var benchConfig = ModelConfig.named(config)!
+        benchConfig.attention = attention
+        return benchConfig
+    }
 
     func run() throws {
         BLAS.setThreadCount(threads)

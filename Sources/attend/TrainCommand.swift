@@ -116,6 +116,21 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "λ of the doubly stochastic attention penalty.")
     var attentionPenalty: Float = 1
 
+    @Option(help: "Attention mechanism: soft (the expected context) or hard (one location drawn from α per word, trained on the variational lower bound with REINFORCE; docs/TRAINING.md). Default: the --start-from model's, else soft.")
+    var attention: AttentionMechanism?
+
+    @Option(help: "Hard attention: λ_r, the weight of the REINFORCE term (arctic-captions' 0.1; 1: the bound's unbiased gradient).")
+    var reinforceWeight: Float = HardAttentionOptions().reinforceWeight
+
+    @Option(help: "Hard attention: λ_e, the weight of the attention entropy per word (arctic-captions' 0.002).")
+    var entropyWeight: Float = HardAttentionOptions().entropyWeight
+
+    @Option(help: "Hard attention: decay of the moving-average baseline of the log-likelihood.")
+    var baselineDecay: Float = HardAttentionOptions().baselineDecay
+
+    @Option(help: "Hard attention: the probability that a caption takes the expected (soft) context for a step's batch instead of drawn locations.")
+    var softContextProbability: Float = HardAttentionOptions().expectationProbability
+
     @Option(help: "Decoupled weight decay on weight matrices.")
     var weightDecay: Float = 0
 
@@ -158,6 +173,15 @@ struct TrainCommand: ParsableCommand {
         }
         if selfCritical && (startFrom == nil || !captions.isGiven) {
             throw ValidationError("--self-critical starts from a trained captioner on photos: give --data and --start-from")
+        }
+        if selfCritical && attention == .hard {
+            throw ValidationError("--self-critical is for soft attention (a hard model's locations would need their own reward)")
+        }
+        if !(0...1).contains(softContextProbability) || !(0..<1).contains(baselineDecay) {
+            throw ValidationError("--soft-context-probability must be in 0...1 and --baseline-decay in 0..<1")
+        }
+        if reinforceWeight < 0 || entropyWeight < 0 {
+            throw ValidationError("--reinforce-weight and --entropy-weight must be 0 or more")
         }
         if selfCritical && (captionsPerImage ?? 5) < 2 {
             throw ValidationError("--self-critical compares a picture's samples with each other: --captions-per-image 2 or more")
@@ -225,6 +249,7 @@ struct TrainCommand: ParsableCommand {
                                          configuration: modelConfig(), configurationLabel: "--config \(config.rawValue)",
                                          settings: settings())
         options.startFrom = startFrom
+        options.attention = attention
         options.resume = resume
         options.cachePath = cache
         options.textFiles = textFiles
@@ -246,7 +271,11 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = lr
         settings.warmupSteps = warmup
         settings.seed = seed
-        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout, gridDropout: gridDropout)
+        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout, gridDropout: gridDropout,
+                                    hardAttention: HardAttentionOptions(reinforceWeight: reinforceWeight,
+                                                                        entropyWeight: entropyWeight,
+                                                                        baselineDecay: baselineDecay,
+                                                                        expectationProbability: softContextProbability))
         settings.outputStorage = store
         settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
         settings.maxMinutes = maxMinutes
@@ -267,6 +296,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension ModelConfigName: ExpressibleByArgument {}
+extension AttentionMechanism: ExpressibleByArgument {}
 extension Lite0Tap: ExpressibleByArgument {}
 extension ModelFile.Storage: ExpressibleByArgument {}
 
