@@ -7,9 +7,9 @@ extension AttentionSheet {
     /// The sheet of `caption` over `upright` at any size: the picture is first scaled so that its longer side
     /// is `tile` pixels (what `attend overlay --tile` and `POST /v1/overlay` draw).
     public init(caption: Caption, upright: RGBImage, grid: Int, tile: Int = 224, style: OverlayStyle = .heat,
-                alpha: Float? = nil, columns: Int? = nil) {
+                alpha: Float? = nil, blur: Float = AttentionMap.paperBlur, columns: Int? = nil) {
         self.init(caption: caption, picture: AttentionSheet.displayPicture(upright, tile: tile), grid: grid,
-                  style: style, alpha: alpha, columns: columns)
+                  style: style, alpha: alpha, blur: blur, columns: columns)
     }
 
     /// `upright` scaled so that its longer side is `tile` pixels: the picture a sheet is drawn at.

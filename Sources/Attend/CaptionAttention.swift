@@ -8,7 +8,7 @@ extension Caption {
     /// `AttentionSheet` draws, in the order the model produced them.
     public var wordAttentions: [WordAttention] {
         (tokens + (end.map { [$0] } ?? [])).map {
-            WordAttention(word: $0.word, attention: $0.attention, beta: $0.beta)
+            WordAttention(word: $0.word, attention: $0.attention, beta: $0.beta, location: $0.location)
         }
     }
 }

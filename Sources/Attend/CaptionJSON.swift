@@ -11,6 +11,9 @@ public struct CaptionJSON: Encodable, Sendable {
         public var beta: Float
         /// (G, G) row-major, rows top to bottom.
         public var attention: [[Float]]
+        /// A hard-attention model's location, [row, column] in the grid: where the word's context came from (or,
+        /// decoded with the expectation, α's most probable cell). Absent for a soft model.
+        public var location: [Int]?
     }
     public var path: String
     public var caption: String
@@ -32,7 +35,8 @@ public struct CaptionJSON: Encodable, Sendable {
         labels = caption.labels
         words = (caption.tokens + (caption.end.map { [$0] } ?? [])).map { token in
             Word(word: token.word, logprob: token.logProbability, beta: token.beta,
-                 attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) })
+                 attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) },
+                 location: token.location.map { [$0 / gridSize, $0 % gridSize] })
         }
     }
 

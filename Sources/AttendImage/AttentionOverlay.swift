@@ -54,6 +54,19 @@ extension RGBImage {
         return out
     }
 
+    /// This picture with grid cell `cell` (row-major in a grid × grid, stretched over the whole picture as the
+    /// model's square input was) outlined: where a hard-attention word took its context.
+    public func outliningCell(_ cell: Int, grid: Int) -> RGBImage {
+        precondition(grid >= 1 && (0..<(grid * grid)).contains(cell), "a cell of the grid")
+        let (row, column) = (cell / grid, cell % grid)
+        let x0 = column * width / grid, x1 = (column + 1) * width / grid
+        let y0 = row * height / grid, y1 = (row + 1) * height / grid
+        var out = self
+        strokeRect(into: &out, x: x0, y: y0, width: x1 - x0, height: y1 - y0,
+                   thickness: max(1, max(width, height) / 112), colour: (255, 64, 64))
+        return out
+    }
+
     /// This picture with the attention `weights` (grid × grid, row-major) smoothed to its size and laid over it.
     public func overlaid(withAttention weights: [Float], grid: Int, style: OverlayStyle, alpha: Float? = nil,
                          blur: Float = AttentionMap.paperBlur) -> RGBImage {

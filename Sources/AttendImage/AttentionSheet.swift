@@ -9,17 +9,20 @@ public struct WordAttention: Sendable, Equatable {
     public var attention: [Float]
     /// β_t: how much the step looked at the image at all (0…1).
     public var beta: Float
+    /// A hard-attention model's location (row-major in the grid), outlined on the tile; nil for a soft model.
+    public var location: Int?
 
-    public init(word: String, attention: [Float], beta: Float) {
+    public init(word: String, attention: [Float], beta: Float, location: Int? = nil) {
         self.word = word
         self.attention = attention
         self.beta = beta
+        self.location = location
     }
 }
 
 /// The figure of one captioned picture: the caption as a title, the picture, then one tile per word (and
-/// <end>) with that word's attention laid over the picture, the word under it and β_t as a number and a
-/// bar, in a grid that wraps.
+/// <end>) with that word's attention laid over the picture (and, for a hard-attention model, the cell its
+/// context came from outlined), the word under it and β_t as a number and a bar, in a grid that wraps.
 ///
 /// Everything is drawn at the picture's size: give the upright picture already scaled for display
 /// (`displaySize(width:height:tile:)`). Text uses the built-in bitmap font at a scale that follows the
@@ -41,6 +44,8 @@ public struct AttentionSheet: Sendable {
     public init(title: String, picture: RGBImage, grid: Int, words: [WordAttention], style: OverlayStyle = .heat,
                 alpha: Float? = nil, blur: Float = AttentionMap.paperBlur, columns: Int? = nil) {
         precondition(words.allSatisfy { $0.attention.count == grid * grid }, "attention maps are grid × grid")
+        precondition(words.allSatisfy { ($0.location ?? 0) >= 0 && ($0.location ?? 0) < grid * grid },
+                     "a location is a cell of the grid")
         precondition(columns.map { $0 >= 1 } ?? true, "a sheet has at least one column")
         self.title = title
         self.picture = picture
@@ -83,7 +88,7 @@ public struct AttentionSheet: Sendable {
         tiles.withUnsafeMutableBufferPointer { tiles in
             let output = tiles   // each iteration writes only its own slot
             DispatchQueue.concurrentPerform(iterations: words.count) { i in
-                output[i] = picture.overlaid(with: smoother.map(words[i].attention), style: style, alpha: alpha)
+                output[i] = tile(words[i], smoother: smoother)
             }
         }
         return tiles.map { $0! }
@@ -150,7 +155,7 @@ public struct AttentionSheet: Sendable {
         precondition(words.indices.contains(index), "word \(index) is not in the caption")
         let m = SheetMetrics(picture: picture)
         let smoother = AttentionSmoother(grid: grid, width: picture.width, height: picture.height, blur: blur)
-        let tile = picture.overlaid(with: smoother.map(words[index].attention), style: style, alpha: alpha)
+        let tile = tile(words[index], smoother: smoother)
         var figure = RGBImage(width: m.cellWidth + 2 * m.margin, height: m.cellHeight + 2 * m.margin,
                               fill: Palette.paper)
         drawCell(into: &figure, x: m.margin, y: m.margin, tile: tile, label: words[index].word,
@@ -159,6 +164,13 @@ public struct AttentionSheet: Sendable {
     }
 
     // MARK: - Parts
+
+    /// One word's picture: its map laid over the picture, and its location outlined when it has one.
+    private func tile(_ word: WordAttention, smoother: AttentionSmoother) -> RGBImage {
+        let tile = picture.overlaid(with: smoother.map(word.attention), style: style, alpha: alpha)
+        guard let location = word.location else { return tile }
+        return tile.outliningCell(location, grid: grid)
+    }
 
     /// A tile: the picture, the label centred under it, then "β 0.73" and a bar as long as β.
     private func drawCell(into sheet: inout RGBImage, x: Int, y: Int, tile: RGBImage, label: String, beta: Float?,

@@ -26,15 +26,20 @@ public struct CaptionOptions: Sendable, Equatable {
     public var allowUnknown = false
     /// How the encoder's ImageNet classifier steers the words (models that carry one; Grounding.swift).
     public var grounding = GroundingOptions()
+    /// How a hard-attention model takes each word's context (a soft model ignores it). The expectation by default:
+    /// what the authors' sampler does at test time.
+    public var hardInference = HardInference.expectation
 
     public init(beamSize: Int = 3, maxWords: Int = 20, noRepeatNgram: Int = 0, lengthExponent: Float = 1,
-                allowUnknown: Bool = false, grounding: GroundingOptions = GroundingOptions()) {
+                allowUnknown: Bool = false, grounding: GroundingOptions = GroundingOptions(),
+                hardInference: HardInference = .expectation) {
         self.beamSize = beamSize
         self.maxWords = maxWords
         self.noRepeatNgram = noRepeatNgram
         self.lengthExponent = lengthExponent
         self.allowUnknown = allowUnknown
         self.grounding = grounding
+        self.hardInference = hardInference
     }
 }
 
@@ -48,6 +53,9 @@ public struct CaptionToken: Sendable, Equatable {
     public var attention: [Float]
     /// β_t: how much the step looked at the image at all.
     public var beta: Float
+    /// A hard-attention model's location (row-major in the G×G grid): where the word's context came from (argmax or
+    /// drawn), or, when it took the expectation, α_t's most probable one. nil for a soft model.
+    public var location: Int? = nil
 }
 
 public struct Caption: Sendable, Equatable {
@@ -72,6 +80,7 @@ private struct Hypothesis {
     var logProbabilities: [Float] = []
     var attention: [[Float]] = []
     var betas: [Float] = []
+    var locations: [Int32] = []   // hard attention only
     var score: Float = 0
     var row = 0          // row of this hypothesis's state in the current step's batch
     var state = SearchState.start
@@ -82,7 +91,8 @@ private struct Hypothesis {
         var tokens: [CaptionToken] = []
         for i in ids.indices {
             tokens.append(CaptionToken(id: Int(ids[i]), word: vocabulary.word(Int(ids[i])),
-                                       logProbability: logProbabilities[i], attention: attention[i], beta: betas[i]))
+                                       logProbability: logProbabilities[i], attention: attention[i], beta: betas[i],
+                                       location: locations.isEmpty ? nil : Int(locations[i])))
         }
         var end: CaptionToken? = nil
         if let last = ids.last, last == Int32(Vocabulary.end) {
@@ -173,13 +183,16 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
     var hidden = prepared.hidden, cell = prepared.cell
     var previous = [Int32](repeating: Int32(Vocabulary.start), count: images)
     var sourceRow = (0..<images).map(Int32.init)
+    let hard = config.attention == .hard
+    var locationDraws = LocationDraws(prepared: prepared, images: images, config: config,
+                                      active: hard && options.hardInference == .sample)
 
     for _ in 0..<options.maxWords {
         let rows = previous.count
         if rows == 0 { break }
         var output = decoder.makeStepOutput(rows: rows)
         decoder.step(previous: previous, hidden: hidden, cell: cell, sourceRow: sourceRow, prepared: prepared,
-                     output: &output)
+                     context: locationDraws.choice(options.hardInference, sourceRow: sourceRow), output: &output)
         logSoftmaxRows(&output.logits, rows: rows, columns: V)
 
         var next = NextStep()
@@ -202,6 +215,7 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
                 child.logProbabilities.append(candidate.score - parent.score)
                 child.attention.append(Array(output.alpha[(parent.row * L)..<((parent.row + 1) * L)]))
                 child.betas.append(output.beta[parent.row])
+                if hard { child.locations.append(output.location[parent.row]) }
                 child.score = candidate.score
                 child.state = state
                 if candidate.word == Int32(Vocabulary.end) {
@@ -240,6 +254,36 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
             return Caption(tokens: [], end: nil, logProbability: 0, normalizedScore: 0)   // every word was banned
         }
         return best.caption(vocabulary: vocabulary, lengthExponent: α)
+    }
+}
+
+/// Hard attention's draws for `.sample` decoding: a generator per image, seeded by the image's own annotations, so
+/// an image's caption is the same whichever images are decoded with it.
+private struct LocationDraws {
+    var generators: [SeededGenerator] = []
+
+    init(prepared: InferenceDecoder.Prepared, images: Int, config: ModelConfig, active: Bool) {
+        guard active else { return }
+        let size = config.locations * config.featureSize
+        generators = (0..<images).map { image in
+            // FNV-1a over the bits of the image's annotations.
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for value in prepared.annotations[(image * size)..<((image + 1) * size)] {
+                hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3
+            }
+            return SeededGenerator(seed: hash)
+        }
+    }
+
+    /// The context choice of a step whose rows read images `sourceRow` (an image's rows in hypothesis order).
+    mutating func choice(_ inference: HardInference, sourceRow: [Int32]) -> ContextChoice {
+        switch inference {
+        case .expectation: return .expectation
+        case .argmax: return .argmax
+        case .sample:
+            if generators.isEmpty { return .expectation }   // a soft model: the step ignores it
+            return .draws(sourceRow.map { generators[Int($0)].nextUnitFloat() })
+        }
     }
 }
 

@@ -87,6 +87,9 @@ public final class InferenceDecoder {
     public struct StepOutput {
         public var logits: [Float]      // (R, V)
         public var alpha: [Float]       // (R, L)
+        /// (R) a hard-attention model's location: where the context came from, or, for the expectation, α's most
+        /// probable one; −1 for a soft model.
+        public var location: [Int32]
         public var beta: [Float]        // (R)
         public var hidden: [Float]      // (R, H) h_t
         public var cell: [Float]        // (R, H) c_t
@@ -97,6 +100,7 @@ public final class InferenceDecoder {
                                       config.attentionSize, config.vocabularySize)
             logits = .init(repeating: 0, count: rows * V)
             alpha = .init(repeating: 0, count: rows * L)
+            location = .init(repeating: -1, count: rows)
             beta = .init(repeating: 0, count: rows)
             hidden = .init(repeating: 0, count: rows * H)
             cell = .init(repeating: 0, count: rows * H)
@@ -108,9 +112,10 @@ public final class InferenceDecoder {
     public func makeStepOutput(rows: Int) -> StepOutput { StepOutput(rows: rows, config: config) }
 
     /// One step for R rows: previous words (R), state h_{t−1}, c_{t−1} (R, H); row r attends over image
-    /// `sourceRow[r]` of `prepared`. Writes logits, α_t, β_t, h_t, c_t into `output`.
+    /// `sourceRow[r]` of `prepared`, a hard-attention model taking its context as `context` says. Writes logits, α_t,
+    /// β_t, the location (hard attention), h_t, c_t into `output`.
     public func step(previous: [Int32], hidden: [Float], cell: [Float], sourceRow: [Int32],
-                     prepared: Prepared, output: inout StepOutput) {
+                     prepared: Prepared, context choice: ContextChoice = .expectation, output: inout StepOutput) {
         let R = previous.count
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
@@ -129,11 +134,22 @@ public final class InferenceDecoder {
                 embeddingForward(output: embedded, ids: ids.baseAddress!, table: pointer(layout.embedding),
                                  rows: R, embeddingSize: E)
             }
-            attentionForward(gated: gated, context: context, gate: &output.beta, alpha: &output.alpha,
-                             activations: activations, hiddenProjection: hiddenProjection,
-                             annotations: prepared.annotations, projected: prepared.projected, hidden: hidden,
-                             weights: attentionWeights, sourceRow: sourceRow, rows: R, locations: L,
-                             featureSize: D, hiddenSize: H, attentionSize: A)
+            if config.attention == .hard {
+                attentionWeightsForward(gate: &output.beta, alpha: &output.alpha, activations: activations,
+                                        hiddenProjection: hiddenProjection, projected: prepared.projected,
+                                        hidden: hidden, weights: attentionWeights, sourceRow: sourceRow, rows: R,
+                                        locations: L, hiddenSize: H, attentionSize: A)
+                let chosen = choose(choice, alpha: output.alpha, location: &output.location, rows: R)
+                attentionContextForward(gated: gated, context: context, alpha: output.alpha, gate: output.beta,
+                                        annotations: prepared.annotations, sourceRow: sourceRow, chosen: chosen,
+                                        rows: R, locations: L, featureSize: D)
+            } else {
+                attentionForward(gated: gated, context: context, gate: &output.beta, alpha: &output.alpha,
+                                 activations: activations, hiddenProjection: hiddenProjection,
+                                 annotations: prepared.annotations, projected: prepared.projected, hidden: hidden,
+                                 weights: attentionWeights, sourceRow: sourceRow, rows: R, locations: L,
+                                 featureSize: D, hiddenSize: H, attentionSize: A)
+            }
             for r in 0..<R {
                 (input + r * (E + D)).update(from: embedded + r * E, count: E)
                 (input + r * (E + D) + E).update(from: gated + r * D, count: D)
@@ -146,4 +162,36 @@ public final class InferenceDecoder {
                               hiddenSize: H, featureSize: D, vocabularySize: V)
         }
     }
+
+    /// The locations a hard step's context takes (−1: the expectation), and in `location` the one each row shows
+    /// (the expectation's: α's most probable).
+    private func choose(_ choice: ContextChoice, alpha: [Float], location: inout [Int32], rows: Int) -> [Int32] {
+        let L = config.locations
+        switch choice {
+        case .expectation:
+            hardAttentionArgmax(chosen: &location, alpha: alpha, rows: rows, locations: L)
+            return [Int32](repeating: -1, count: rows)
+        case .argmax:
+            hardAttentionArgmax(chosen: &location, alpha: alpha, rows: rows, locations: L)
+        case let .draws(draws):
+            precondition(draws.count == rows, "one draw per row")
+            hardAttentionSample(chosen: &location, alpha: alpha, draws: draws, rows: rows, locations: L)
+        case let .locations(given):
+            precondition(given.count == rows && given.allSatisfy { $0 < L }, "one location per row, below L")
+            location = given
+        }
+        return location
+    }
+}
+
+/// Where a hard-attention model's step takes its context from (a soft model always takes the expectation).
+public enum ContextChoice: Sendable {
+    /// β Σ_i α_i a_i, as soft attention.
+    case expectation
+    /// β a_s, s the most probable location.
+    case argmax
+    /// β a_s, s drawn from α by one uniform draw u ∈ [0, 1) per row (a negative u: the expectation).
+    case draws([Float])
+    /// β a_s at the given location per row (−1: the expectation).
+    case locations([Int32])
 }

@@ -8,7 +8,7 @@
 //
 // A model is an encoder family (EncoderConfig, Encoders/EncoderFamily.swift: which CNN turns the picture into a
 // C-channel G×G grid), an optional per-location projection of that grid (LayerNorm, linear to P, ReLU), and the
-// soft-attention decoder over the resulting L annotation vectors of size D.
+// attention decoder over the resulting L annotation vectors of size D, soft or hard (AttentionMechanism.swift).
 
 /// Every number that fixes the shapes of a model. Stored in the model file; two models with equal
 /// configurations have identical tensor tables.
@@ -26,6 +26,9 @@ public struct ModelConfig: Equatable, Sendable {
     public var attentionSize: Int = 256
     /// V: vocabulary size, including the four special tokens.
     public var vocabularySize: Int = 0
+    /// Soft or hard attention: what the decoder was trained with. It changes no tensor, only how the context is
+    /// taken from α (and how training estimates its gradient).
+    public var attention = AttentionMechanism.soft
 
     public init() {}
 
@@ -64,11 +67,12 @@ public struct ModelConfig: Equatable, Sendable {
 //
 // Version 2 files store {"encoder": {"family": …, …}, "projectionSize", "embeddingSize", …}. Version 1 files have
 // no "encoder" key: the scratch family's numbers sit in the configuration itself ({"imageSize", "channels",
-// "strides", "poolAfter", …}), and read as that family with no projection.
+// "strides", "poolAfter", …}), and read as that family with no projection. "attention": "hard" is stored for a
+// hard-attention model only (version 4), so a soft model's configuration is stored as it always was.
 
 extension ModelConfig: Codable {
     enum CodingKeys: String, CodingKey {
-        case encoder, projectionSize, embeddingSize, hiddenSize, attentionSize, vocabularySize
+        case encoder, projectionSize, embeddingSize, hiddenSize, attentionSize, vocabularySize, attention
     }
 
     public init(from decoder: Decoder) throws {
@@ -84,6 +88,7 @@ extension ModelConfig: Codable {
         hiddenSize = try values.decode(Int.self, forKey: .hiddenSize)
         attentionSize = try values.decode(Int.self, forKey: .attentionSize)
         vocabularySize = try values.decode(Int.self, forKey: .vocabularySize)
+        attention = try values.decodeIfPresent(AttentionMechanism.self, forKey: .attention) ?? .soft
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -94,6 +99,7 @@ extension ModelConfig: Codable {
         try values.encode(hiddenSize, forKey: .hiddenSize)
         try values.encode(attentionSize, forKey: .attentionSize)
         try values.encode(vocabularySize, forKey: .vocabularySize)
+        if attention != .soft { try values.encode(attention, forKey: .attention) }
     }
 }
 

@@ -7,7 +7,7 @@ import Foundation
 // One self-describing binary file (docs/MODEL_FORMAT.md specifies it byte by byte):
 //
 //   offset 0   8 bytes   magic "ATTENDMF"
-//          8   u32 LE    format version (3; versions 1 and 2 still load)
+//          8   u32 LE    format version (4 for a hard-attention model, else 3; versions 1 and 2 still load)
 //         12   u32 LE    header length N
 //         16   N bytes   header: UTF-8 JSON {config, vocabulary, tensors: [{name, dtype, shape, offset, length}],
 //                        metadata, classifier?: {classes: [{name, word?, also}]}}; tensor offsets are relative to
@@ -33,7 +33,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
         case let .truncated(path, reason): return "\(path): model file is truncated: \(reason)"
         case let .wrongMagic(path): return "\(path): not an attend model file (wrong magic bytes)"
         case let .unsupportedVersion(path, version):
-            return "\(path): model format version \(version) is not supported (this build reads versions 1 to \(ModelFile.version))"
+            return "\(path): model format version \(version) is not supported (this build reads versions 1 to \(ModelFile.readableVersions.upperBound))"
         case let .checksumMismatch(path, stored, computed):
             return "\(path): model file is corrupt: checksum \(hex(stored)) stored, \(hex(computed)) computed"
         case let .badHeader(path, reason): return "\(path): model file header is invalid: \(reason)"
@@ -47,10 +47,19 @@ private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, up
 
 public enum ModelFile {
     public static let magic = Array("ATTENDMF".utf8)
+    /// The version a soft-attention model is written as: its bytes are those every build since version 3 reads.
     public static let version: UInt32 = 3
-    /// Versions this build reads: 1 (the scratch family only, f32 only), 2 (encoder families, f16 tensors) and 3
-    /// (an optional ImageNet classifier with its class table).
-    public static let readableVersions: ClosedRange<UInt32> = 1...3
+    /// The version a hard-attention model is written as: the configuration's "attention": "hard" is new in it, and an
+    /// older build refuses the file rather than caption with it as soft attention.
+    public static let hardAttentionVersion: UInt32 = 4
+    /// Versions this build reads: 1 (the scratch family only, f32 only), 2 (encoder families, f16 tensors), 3
+    /// (an optional ImageNet classifier with its class table) and 4 (the attention mechanism).
+    public static let readableVersions: ClosedRange<UInt32> = 1...4
+
+    /// The version `config`'s model is written as: the oldest that can hold its attention mechanism.
+    public static func version(for config: ModelConfig) -> UInt32 {
+        config.attention == .soft ? version : hardAttentionVersion
+    }
     static let classifierWeight = "classifier.weight", classifierBias = "classifier.bias"
     static let alignment = 64
 
@@ -113,7 +122,7 @@ public enum ModelFile {
 
         var bytes = [UInt8](repeating: 0, count: payloadStart + payloadLength + 4)
         bytes.replaceSubrange(0..<8, with: magic)
-        store(version, into: &bytes, at: 8)
+        store(version(for: model.config), into: &bytes, at: 8)
         store(UInt32(headerBytes.count), into: &bytes, at: 12)
         bytes.replaceSubrange(16..<(16 + headerBytes.count), with: headerBytes)
         bytes.withUnsafeMutableBytes { target in
@@ -194,6 +203,10 @@ public enum ModelFile {
         }
         if let problem = sizeProblem(header.config) ?? header.config.problem() {
             throw ModelFileError.badHeader(path: path, reason: problem)
+        }
+        guard header.config.attention == .soft || version >= hardAttentionVersion else {
+            throw ModelFileError.badHeader(path: path, reason: "hard attention needs format version "
+                                           + "\(hardAttentionVersion), the file is version \(version)")
         }
         guard header.vocabulary.count == header.config.vocabularySize,
               Array(header.vocabulary.prefix(4)) == Vocabulary.specialTokens,

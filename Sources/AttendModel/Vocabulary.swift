@@ -21,16 +21,36 @@ public struct Vocabulary: Equatable, Sendable {
         self.index = index
     }
 
-    /// Builds the vocabulary of a set of training captions (raw text; tokenised here).
+    /// Builds the vocabulary of a set of training captions (raw text; tokenised here): the words seen at least
+    /// `minimumCount` times, most frequent first (ties alphabetical).
     public init(trainingCaptions: [String], minimumCount: Int = 5) {
-        var counts: [String: Int] = [:]
-        for caption in trainingCaptions {
-            for token in Vocabulary.tokenize(caption) { counts[token, default: 0] += 1 }
+        self.init(trainingCaptions: trainingCaptions, minimumCount: minimumCount, text: [], textMinimumCount: 0)
+    }
+
+    /// The vocabulary of the training captions widened by text without pictures and by required words (the caption
+    /// words of a classifier's classes), so the decoder can write what the text or the classifier knows: the words
+    /// seen `minimumCount` times in the captions or `textMinimumCount` times in the text, ordered by their count in
+    /// both (most frequent first, ties alphabetical), then the required words' tokens that neither kept, alphabetical.
+    public init(trainingCaptions: [String], minimumCount: Int, text: [String], textMinimumCount: Int,
+                required: [String] = []) {
+        func count(_ sentences: [String]) -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for sentence in sentences {
+                for token in Vocabulary.tokenize(sentence) { counts[token, default: 0] += 1 }
+            }
+            return counts
         }
-        let kept = counts.filter { $0.value >= minimumCount && !Vocabulary.specialTokens.contains($0.key) }
+        let captionCounts = count(trainingCaptions), textCounts = count(text)
+        let total = captionCounts.merging(textCounts, uniquingKeysWith: +)
+        let kept = total.filter { word, _ in
+            !Vocabulary.specialTokens.contains(word)
+                && ((captionCounts[word] ?? 0) >= minimumCount || (textCounts[word] ?? 0) >= max(textMinimumCount, 1))
+        }
             .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map(\.key)
-        self.init(words: Vocabulary.specialTokens + kept)
+        let added = Set(required.flatMap(Vocabulary.tokenize)).subtracting(kept)
+            .subtracting(Vocabulary.specialTokens).sorted()
+        self.init(words: Vocabulary.specialTokens + kept + added)
     }
 
     public var count: Int { words.count }

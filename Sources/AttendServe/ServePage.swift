@@ -10,7 +10,8 @@ import Foundation
 /// over the photo, computed as the PNG sheet computes it (`AttentionMap`): each G × G map upsampled in
 /// the model's square (bilinear, cell centres, edges flat), blurred by σ = 20/224 of the side with the
 /// kernel renormalised at the borders, stretched to the photo's aspect, divided by its maximum, then
-/// viridis blended at ½ over the photo. "Download sheet" fetches `/v1/overlay` for the same file.
+/// viridis blended at ½ over the photo; a hard-attention model's word also outlines its cell (`location`).
+/// "Download sheet" fetches `/v1/overlay` for the same file.
 enum ServePage {
     /// The page, with the sheet's own colour map written into it (one definition of viridis).
     static let html = template.replacingOccurrences(
@@ -70,7 +71,7 @@ enum ServePage {
 <body>
 <main>
   <h1>attend — where each word looked</h1>
-  <p class="lead">Caption a photo with the soft-attention model, then point at a word to see where the model looked for it.</p>
+  <p class="lead">Caption a photo, then point at a word to see where the model looked for it.</p>
   <label id="drop" for="file">
     <input id="file" type="file" accept="image/jpeg,image/png">
     <strong>Choose a JPEG or PNG</strong>, drop it here, or paste one (<kbd>Ctrl</kbd>+<kbd>V</kbd>).
@@ -182,6 +183,12 @@ function draw() {
     d[4 * p] = 0.5 * d[4 * p] + 0.5 * r; d[4 * p + 1] = 0.5 * d[4 * p + 1] + 0.5 * g; d[4 * p + 2] = 0.5 * d[4 * p + 2] + 0.5 * b;
   }
   ctx.putImageData(pixels, 0, 0);
+  if (word.location) {                           // a hard-attention model: the cell the word's context came from
+    const [r, c] = word.location, g = state.result.grid, x0 = Math.floor(c * W / g), y0 = Math.floor(r * H / g);
+    ctx.strokeStyle = "rgb(255, 64, 64)"; ctx.lineWidth = Math.max(1, Math.floor(Math.max(W, H) / 112));
+    ctx.strokeRect(x0 + ctx.lineWidth / 2, y0 + ctx.lineWidth / 2, Math.floor((c + 1) * W / g) - x0 - ctx.lineWidth,
+                   Math.floor((r + 1) * H / g) - y0 - ctx.lineWidth);
+  }
   canvas.setAttribute("aria-label", `Where the model looked for “${word.word}”`);
 }
 
@@ -196,7 +203,8 @@ function select(i, focus) {
     const w = state.result.words[i], p = Math.exp(w.logprob), beta = Math.min(1, Math.max(0, w.beta));
     detail.innerHTML = "";
     const name = document.createElement("strong"); name.textContent = w.word;
-    detail.append(name, `  p = ${p.toFixed(3)}  ·  β = ${beta.toFixed(2)}`);
+    detail.append(name, `  p = ${p.toFixed(3)}  ·  β = ${beta.toFixed(2)}`
+      + (w.location ? `  ·  cell row ${w.location[0] + 1}, column ${w.location[1] + 1}` : ""));
     const bar = document.createElement("span"); bar.className = "bar"; bar.setAttribute("aria-hidden", "true");
     const fill = document.createElement("i"); fill.style.width = `${(beta * 100).toFixed(0)}%`; bar.append(fill);
     detail.append(bar);

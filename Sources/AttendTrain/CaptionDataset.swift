@@ -21,6 +21,11 @@ public struct CaptionDataset {
     public var gridCache: GridCache? = nil
     /// How pixels become the encoder's input: its family's (`ModelConfig.pixelStatistics`); ImageNet's by default.
     public var normalisation = PixelNormalisation(.imageNet)
+    /// Groups of captions without a picture (text for the language side), numbered after the pictures: item
+    /// `count + g` is group g. Their grid is the null visual context, all zeros, which the projection's LayerNorm
+    /// turns into its learned bias: the decoder learns the words of these captions with nothing to look at. They
+    /// train from a feature cache only (an encoder that trains has no picture to read).
+    public var textOnly: [[String]] = []
 
     public init(side: Int) { self.side = side }
 
@@ -39,6 +44,9 @@ public struct CaptionDataset {
         references.append(captions)
         names.append(name)
     }
+
+    /// The captions of item `index`: a picture's references, or a text-only group past the pictures.
+    public func captions(of index: Int) -> [String] { index < count ? references[index] : textOnly[index - count] }
 
     /// Picture `index` as an image.
     public func picture(_ index: Int) -> RGBImage {
@@ -61,8 +69,19 @@ public struct CaptionDataset {
         return PictureBatch(values: values, count: indices.count, side: side)
     }
 
-    /// (B, L, C) grids of `indices` from the feature cache, or nil without one.
-    public func grids(_ indices: [Int]) -> [Float]? { gridCache?.grids(indices) }
+    /// (B, L, C) grids of `indices` from the feature cache (zeros for a text-only item), or nil without one.
+    public func grids(_ indices: [Int]) -> [Float]? {
+        guard let gridCache else { return nil }
+        if indices.allSatisfy({ $0 < count }) { return gridCache.grids(indices) }
+        let cell = gridCache.file.locations * gridCache.file.channels
+        let pictured = indices.indices.filter { indices[$0] < count }   // batch slots holding a picture
+        let cached = gridCache.grids(pictured.map { indices[$0] })      // (P, L, C)
+        var grids = [Float](repeating: 0, count: indices.count * cell)  // (B, L, C)
+        for (k, slot) in pictured.enumerated() {
+            grids.replaceSubrange((slot * cell)..<((slot + 1) * cell), with: cached[(k * cell)..<((k + 1) * cell)])
+        }
+        return grids
+    }
 
     /// What training reads for `indices`: their cached grids, or their pictures.
     public func input(_ indices: [Int]) -> TrainingInput {
@@ -94,7 +113,9 @@ public struct PixelNormalisation {
 
 // MARK: - Batches
 
-/// Splits a dataset into seeded batches: pictures shuffled per epoch, K captions per picture chosen per epoch.
+/// Splits a dataset into seeded batches: pictures shuffled per epoch, K captions per picture chosen per epoch. With
+/// `textPerEpoch`, each epoch also takes that many of the dataset's text-only groups (the next ones of a seeded
+/// order of them, so successive epochs read different text), shuffled in among the pictures.
 public struct BatchPlan {
     public let imagesPerBatch: Int
     public let captionsPerImage: Int
@@ -102,9 +123,12 @@ public struct BatchPlan {
     public let maxWords: Int
     public let seed: UInt64
     public let augmentation: Augmentation
+    /// Text-only groups an epoch trains on besides its pictures.
+    public let textPerEpoch: Int
 
     public init(imagesPerBatch: Int, captionsPerImage: Int, maxWords: Int, seed: UInt64,
-                augmentation: Augmentation = .none) {
+                augmentation: Augmentation = .none, textPerEpoch: Int = 0) {
+        self.textPerEpoch = textPerEpoch
         self.imagesPerBatch = imagesPerBatch
         self.captionsPerImage = captionsPerImage
         self.maxWords = maxWords
@@ -112,7 +136,12 @@ public struct BatchPlan {
         self.augmentation = augmentation
     }
 
-    public func batchesPerEpoch(_ dataset: CaptionDataset) -> Int { dataset.count / imagesPerBatch }
+    public func batchesPerEpoch(_ dataset: CaptionDataset) -> Int { itemsPerEpoch(dataset) / imagesPerBatch }
+
+    /// Pictures and text-only groups an epoch reads.
+    func itemsPerEpoch(_ dataset: CaptionDataset) -> Int {
+        dataset.count + (dataset.textOnly.isEmpty ? 0 : textPerEpoch)
+    }
 
     /// Picture order for one epoch: a pure function of the seed and the epoch.
     public func order(epoch: Int, count: Int) -> [Int] {
@@ -120,18 +149,31 @@ public struct BatchPlan {
         return Array(0..<count).shuffled(using: &generator)
     }
 
+    /// Item order for one epoch: the pictures and this epoch's text-only groups (items `count + g`), shuffled
+    /// together; a pure function of the seed and the epoch. Without text it is `order(epoch:count:)`.
+    public func order(epoch: Int, dataset: CaptionDataset) -> [Int] {
+        let groups = dataset.textOnly.count
+        guard groups > 0, textPerEpoch > 0 else { return order(epoch: epoch, count: dataset.count) }
+        var textGenerator = SeededGenerator(seed: seed &+ 0x7E57_0000)
+        let textOrder = Array(0..<groups).shuffled(using: &textGenerator)   // the same for every epoch
+        let text = (0..<textPerEpoch).map { dataset.count + textOrder[(epoch * textPerEpoch + $0) % groups] }
+        var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        return (Array(0..<dataset.count) + text).shuffled(using: &generator)
+    }
+
     /// Batch `index` of `epoch`.
     public func batch(_ index: Int, epoch: Int, dataset: CaptionDataset, vocabulary: Vocabulary) -> (TrainingBatch, [Int]) {
-        let order = order(epoch: epoch, count: dataset.count)
+        let order = order(epoch: epoch, dataset: dataset)
         let pictures = Array(order[(index * imagesPerBatch)..<((index + 1) * imagesPerBatch)])
         var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(index) &* 0xC2B2_AE35)
         var captions: [[Int]] = []
         precondition(dataset.gridCache == nil || augmentation.isIdentity, "cached grids cannot be augmented")
+        precondition(dataset.textOnly.isEmpty || dataset.gridCache != nil, "text-only captions train on cached grids")
         // (B, 3, S, S): written whole when nothing is augmented, else picture by picture below.
         let plane = 3 * dataset.side * dataset.side
         var images = augmentation.isIdentity ? [] : [Float](repeating: 0, count: pictures.count * plane)
         for (slot, picture) in pictures.enumerated() {
-            var texts = dataset.references[picture]
+            var texts = dataset.captions(of: picture)
             if !augmentation.isIdentity {
                 let (augmented, augmentedTexts) = augmentation.apply(dataset.picture(picture), captions: texts,
                                                                      using: &generator)

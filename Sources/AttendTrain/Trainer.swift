@@ -60,6 +60,9 @@ public struct TrainingSettings: Sendable {
     /// Self-critical training instead of teacher forcing on the references: `captionsPerImage` captions sampled per
     /// picture, each rewarded by its CIDEr-D (document frequencies of the training references).
     public var selfCritical = false
+    /// Text-only groups (the training set's `textOnly`) an epoch reads, as a share of its pictures: 0.5 adds one
+    /// text group for every two pictures.
+    public var textShare = 0.0
 
     public init() {}
 }
@@ -82,6 +85,9 @@ public struct StepRecord: Codable, Sendable {
     public var seconds: Double
     /// Self-critical training: the mean CIDEr-D (0–10 scale) of the step's sampled captions.
     public var reward: Double? = nil
+    /// Hard attention: the mean entropy of a word's α, and the baseline after the step (log-likelihood per word).
+    public var attentionEntropy: Float? = nil
+    public var baseline: Float? = nil
 }
 
 /// Set by SIGINT; the loop checks it between steps.
@@ -100,6 +106,8 @@ public final class Trainer {
     public var metadata: [String: String] = [:]
     let train: CaptionDataset
     let validation: CaptionDataset?
+    /// The starting model's ImageNet classifier and class table, carried into every model written.
+    let classifier: ImageNetClassifier?
     private var validationPass: TrainingPass?
     /// CIDEr-D against each training picture's references, for self-critical rewards.
     private let rewardScorer: CIDErDScorer?
@@ -115,14 +123,19 @@ public final class Trainer {
         var model = model
         let plan = BatchPlan(imagesPerBatch: min(settings.imagesPerBatch, train.count),
                              captionsPerImage: settings.captionsPerImage, maxWords: settings.maxWords, seed: settings.seed,
-                             augmentation: settings.augmentation)
+                             augmentation: settings.augmentation,
+                             textPerEpoch: Int((Double(train.count) * settings.textShare).rounded()))
         self.plan = plan
         self.vocabulary = model.vocabulary
+        self.classifier = model.classifier
         self.settings = settings
         self.train = train
         self.validation = validation
+        precondition(!settings.selfCritical || train.textOnly.isEmpty, "self-critical rewards need each picture's references")
         precondition(!settings.selfCritical || settings.captionsPerImage >= 2,
                      "self-critical training compares each sample with the others of its picture: at least 2")
+        precondition(!settings.selfCritical || model.config.attention == .soft,
+                     "self-critical training is for soft attention")
         rewardScorer = settings.selfCritical ? CIDErDScorer(references: train.references.map { $0.map(ptbTokenize) })
                                              : nil
         let capacity = GraphCapacity(images: plan.imagesPerBatch, captionsPerImage: settings.captionsPerImage,
@@ -148,6 +161,7 @@ public final class Trainer {
         if let resume {
             progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: resume), into: optimizer)
             secondsBeforeRun = progress.trainingSeconds
+            graph.reinforceBaseline = progress.reinforceBaseline
         }
         if let path = settings.logPath {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -161,7 +175,12 @@ public final class Trainer {
     public var checkpointPath: String? { settings.checkpointPath ?? settings.outputPath.map { $0 + ".last" } }
 
     /// The model as it stands.
-    public func currentModel() -> Model { graph.model(vocabulary: vocabulary, metadata: metadata) }
+    /// The weights as they are now, with the starting model's ImageNet classifier (which no step trains).
+    public func currentModel() -> Model {
+        var model = graph.model(vocabulary: vocabulary, metadata: metadata)
+        model.classifier = classifier
+        return model
+    }
 
     // MARK: Loop
 
@@ -215,10 +234,8 @@ public final class Trainer {
                 progress.batchInEpoch += 1
                 window.images += batch.imageCount
                 let elapsed = Date().timeIntervalSince(window.start)
-                let record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
-                                        crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: norm,
-                                        learningRate: rate, imagesPerSecond: Double(window.images) / max(elapsed, 1e-9),
-                                        seconds: trainingSeconds(), reward: reward)
+                let record = stepRecord(loss, gradientNorm: norm, learningRate: rate,
+                                        imagesPerSecond: Double(window.images) / max(elapsed, 1e-9), reward: reward)
                 records.append(record)
                 writeLog(record)
                 if settings.progressEvery > 0 && progress.step % settings.progressEvery == 0 {
@@ -241,6 +258,20 @@ public final class Trainer {
             if stop { return .earlyStopping }
         }
         return try finish(.finished)
+    }
+
+    /// The record of the step just taken.
+    private func stepRecord(_ loss: LossValue, gradientNorm: Float, learningRate: Float, imagesPerSecond: Double,
+                            reward: Double?) -> StepRecord {
+        var record = StepRecord(step: progress.step, epoch: progress.epoch, loss: loss.total,
+                                crossEntropy: loss.crossEntropy, penalty: loss.penalty, gradientNorm: gradientNorm,
+                                learningRate: learningRate, imagesPerSecond: imagesPerSecond, seconds: trainingSeconds(),
+                                reward: reward)
+        if graph.config.attention == .hard {
+            record.attentionEntropy = loss.entropy
+            record.baseline = graph.reinforceBaseline
+        }
+        return record
     }
 
     /// Without validation there is no best model: the output is the last one.
@@ -389,6 +420,7 @@ public final class Trainer {
     public func checkpoint() throws {
         guard let path = checkpointPath else { return }
         progress.trainingSeconds = trainingSeconds()
+        progress.reinforceBaseline = graph.reinforceBaseline
         let model = currentModel()
         try ModelFile.write(model, to: path)
         try OptimizerStateFile.write(progress: progress, optimizer: optimizer, to: OptimizerStateFile.path(forModel: path))
@@ -428,7 +460,7 @@ func setOutputBiasToUnigramLogFrequencies(_ model: inout Model, dataset: Caption
     var counts = [Double](repeating: 1, count: V)
     counts[Vocabulary.pad] = 0
     counts[Vocabulary.start] = 0
-    for captions in dataset.references {
+    for captions in dataset.references + dataset.textOnly {
         for caption in captions {
             for id in plan.encode(caption, vocabulary: model.vocabulary).dropFirst() { counts[id] += 1 }
         }

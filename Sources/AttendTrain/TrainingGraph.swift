@@ -37,11 +37,15 @@ public struct LossOptions: Equatable, Sendable {
     /// Dropout probability on the grid cells' values before the projection (models with one; a frozen encoder's
     /// features are otherwise the same every epoch).
     public var gridDropout: Float = 0
+    /// How a hard-attention model trains (ignored for soft attention).
+    public var hardAttention = HardAttentionOptions()
 
-    public init(attentionPenalty: Float = 1, dropout: Float = 0.5, gridDropout: Float = 0) {
+    public init(attentionPenalty: Float = 1, dropout: Float = 0.5, gridDropout: Float = 0,
+                hardAttention: HardAttentionOptions = HardAttentionOptions()) {
         self.attentionPenalty = attentionPenalty
         self.dropout = dropout
         self.gridDropout = gridDropout
+        self.hardAttention = hardAttention
     }
 }
 
@@ -118,6 +122,9 @@ public struct LossValue: Equatable, Sendable {
     public var penalty: Float
     /// Words predicted (non-<pad> targets).
     public var tokens: Int
+    /// Hard attention in training: Σ_t H(α_t) / tokens, the mean entropy of a word's α (λ_e times it is taken off
+    /// `total`); 0 otherwise.
+    public var entropy: Float = 0
 }
 
 public final class TrainingGraph {
@@ -135,6 +142,8 @@ public final class TrainingGraph {
 
     var arena: [UnsafeMutableRawPointer] = []
     var dropoutRandom: SeededGenerator
+    /// Hard attention's draws: which rows sample, and where (reseeded with the dropout masks, from another seed).
+    var locationRandom: SeededGenerator
 
     /// Whether backward computes the gradient of the grid, for an encoder that trains (TrainingPass).
     public let computesGridGradient: Bool
@@ -187,6 +196,18 @@ public final class TrainingGraph {
     let losses: UnsafeMutablePointer<Float>               // (N)
     let coverage: UnsafeMutablePointer<Float>             // (R, L) Σ_t α_t over counted steps
 
+    // Hard attention in training (HardAttentionTraining.swift): the chosen locations and what the estimator reads.
+    let chosen: UnsafeMutablePointer<Int32>               // (N) s_t, or −1 where the row takes the expectation
+    let samplesLocations: UnsafeMutablePointer<Bool>      // (R) the row draws its locations this batch
+    let locationDraws: UnsafeMutablePointer<Float>        // (R) one step's uniform draws (−1: the expectation)
+    let locationLogProbability: UnsafeMutablePointer<Float> // (N) log α_{t, s_t}
+    let attentionEntropy: UnsafeMutablePointer<Float>     // (N) H(α_t)
+    let rowLogLikelihood: UnsafeMutablePointer<Float>     // (R) log p(y | s, a): Σ_t −cross-entropy
+    let advantage: UnsafeMutablePointer<Float>            // (R) λ_r (log p(y | s, a) − b) · scale, 0 if not sampling
+    /// b: the moving average of the log-likelihood per word of the sampled rows (nil before the first batch).
+    /// Backward uses it and then updates it; a checkpoint stores it with the optimizer state.
+    public var reinforceBaseline: Float?
+
     // Backward: gradients of the packed caches (N rows), and scratch for one step (R rows).
     let embeddedGradient: UnsafeMutablePointer<Float>     // (N, E)
     let droppedHiddenGradient: UnsafeMutablePointer<Float> // (N, H) ∂/∂dropout(h), then ∂/∂h through the output
@@ -221,6 +242,7 @@ public final class TrainingGraph {
         self.capacity = capacity
         self.options = options
         dropoutRandom = SeededGenerator(seed: seed ^ 0x5EED_D80F)
+        locationRandom = SeededGenerator(seed: seed ^ Self.locationSeed)
         let (L, D, E, H, A, V) = (config.locations, config.featureSize, config.embeddingSize, config.hiddenSize,
                                   config.attentionSize, config.vocabularySize)
         let B = capacity.images, R = capacity.images * capacity.captionsPerImage, T = capacity.steps
@@ -290,6 +312,17 @@ public final class TrainingGraph {
         probabilities = floats(T * R * V)
         losses = floats(T * R)
         coverage = floats(R * L)
+        let hard = config.attention == .hard
+        chosen = integers(hard ? T * R : 0)
+        let samplesPointer = UnsafeMutablePointer<Bool>.allocate(capacity: max(R, 1))
+        samplesPointer.initialize(repeating: false, count: max(R, 1))
+        arena.append(UnsafeMutableRawPointer(samplesPointer))
+        samplesLocations = samplesPointer
+        locationDraws = floats(hard ? R : 0)
+        locationLogProbability = floats(hard ? T * R : 0)
+        attentionEntropy = floats(hard ? T * R : 0)
+        rowLogLikelihood = floats(hard ? R : 0)
+        advantage = floats(hard ? R : 0)
 
         embeddedGradient = floats(T * R * E)
         droppedHiddenGradient = floats(T * R * H)
@@ -327,8 +360,14 @@ public final class TrainingGraph {
 
     public func zeroGradients() { gradients.update(repeating: 0, count: layout.count) }
 
-    /// Reseeds the dropout masks (the trainer does it per step, so a resumed run draws the same masks).
-    public func reseedDropout(_ seed: UInt64) { dropoutRandom = SeededGenerator(seed: seed ^ 0x5EED_D80F) }
+    /// Reseeds the dropout masks and hard attention's draws (the trainer does it per step, so a resumed run draws
+    /// the same masks and locations).
+    public func reseedDropout(_ seed: UInt64) {
+        dropoutRandom = SeededGenerator(seed: seed ^ 0x5EED_D80F)
+        locationRandom = SeededGenerator(seed: seed ^ Self.locationSeed)
+    }
+
+    static let locationSeed: UInt64 = 0x10CA_7105
 
     func weight(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { parameters + spec.offset }
     func gradient(_ spec: TensorSpec) -> UnsafeMutablePointer<Float> { gradients + spec.offset }

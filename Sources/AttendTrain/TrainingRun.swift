@@ -39,10 +39,17 @@ public struct TrainingRunOptions: Sendable {
     public var encoderPath: String? = nil
     /// A trained captioner of the same configuration and vocabulary: every tensor starts the run.
     public var startFrom: String? = nil
+    /// The attention mechanism trained; nil: the `startFrom` model's, soft for a fresh model.
+    public var attention: AttentionMechanism? = nil
     /// The feature cache (default: `<output>.grids`).
     public var cachePath: String? = nil
     /// A checkpoint to continue.
     public var resume: String? = nil
+    /// Files of captions without their photos (`IMAGE#ID<TAB>sentence`, CaptionText): their words join the
+    /// vocabulary, and `settings.textShare` of them train the language side with a null visual context.
+    public var textFiles: [String] = []
+    /// How often a word must occur in the text files to join the vocabulary.
+    public var textMinimumCount = 10
     /// The command line, for the model's metadata.
     public var command: String = ""
 
@@ -52,6 +59,13 @@ public struct TrainingRunOptions: Sendable {
         self.configuration = configuration
         self.configurationLabel = configurationLabel
         self.settings = settings
+    }
+
+    /// The configuration of a fresh model: `configuration` with the attention mechanism asked for (soft by default).
+    public var freshConfiguration: ModelConfig {
+        var fresh = configuration
+        fresh.attention = attention ?? .soft
+        return fresh
     }
 
     /// Pictures when the encoder trains (a family that is not pretrained, or a fine-tuned top), else the cache.
@@ -107,7 +121,7 @@ public final class TrainingRun {
         let (heldOut, objects) = syntheticDataset(count: 200, seed: seed &+ 1_000_003, size: side)
         let (train, _) = syntheticDataset(count: count, seed: seed, size: side)
         let vocabulary = Vocabulary(trainingCaptions: train.references.flatMap { $0 }, minimumCount: 5)
-        let model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: seed)
+        let model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: seed)
         let trainer = try Trainer(model: model, train: train, validation: nil, settings: settings,
                                   resume: options.resume)
         trainer.metadata = ["command": options.command, "data": "synthetic scenes, \(count), seed \(seed)"]
@@ -131,11 +145,25 @@ public final class TrainingRun {
         if corpus.missingImageCaptions > 0 {
             report("warning: skipped \(corpus.missingImageCaptions) captions whose image is missing from \(corpus.imageFolder)")
         }
-        let vocabulary = Vocabulary(trainingCaptions: corpus.split(corpus.trainingSplit).flatMap { corpus.references($0) },
-                                    minimumCount: 5)
-        report("vocabulary: \(vocabulary.count) words (training split, at least 5 occurrences)")
-        let model = try startingModel(vocabulary: vocabulary)
-        let (train, dev) = try datasets(corpus, model: model)
+        let text = try CaptionText.load(options.textFiles)
+        let origin = try originModel()
+        let vocabulary = self.vocabulary(corpus: corpus, text: text, classifier: origin?.model.classifier)
+        let model = try startingModel(vocabulary: vocabulary, origin: origin)
+        if options.settings.selfCritical && model.config.attention == .hard {
+            throw TrainingRunError(path: options.startFrom ?? "--self-critical", reason: "self-critical training is for "
+                                   + "soft attention; this model has hard attention")
+        }
+        var (train, dev) = try datasets(corpus, model: model)
+        if options.settings.textShare > 0 {
+            guard options.dataMode == .featureCache else {
+                throw TrainingRunError(path: options.textFiles.first ?? "--text",
+                                       reason: "text-only captions train a decoder on a frozen encoder's cached grids")
+            }
+            train.textOnly = text.groups
+            report(String(format: "text: %d groups of captions without photos, %.0f an epoch (%.2f per photo)",
+                          text.groups.count, (Double(train.count) * options.settings.textShare).rounded(),
+                          options.settings.textShare))
+        }
         let trainer = try Trainer(model: model, train: train, validation: dev, settings: options.settings,
                                   resume: options.resume)
         trainer.metadata = metadata(startingFrom: model.metadata, data: source.trainingDescription)
@@ -145,14 +173,40 @@ public final class TrainingRun {
                                seconds: trainer.pass.seconds, minutes: Date().timeIntervalSince(started) / 60)
     }
 
-    /// A fresh model of the configuration, with a pretrained family's encoder tensors copied in, or the
-    /// `startFrom` captioner.
-    func startingModel(vocabulary: Vocabulary) throws -> Model {
-        var model = Model.random(config: options.configuration, vocabulary: vocabulary, seed: options.settings.seed)
-        if let startFrom = options.startFrom {
-            model = try trainedModel(startFrom, fitting: model)
-        } else if model.config.encoder.isPretrained {
-            model.metadata = try loadPretrainedEncoder(into: &model)
+    /// The training split's words (5 occurrences), widened by the text files' (`textMinimumCount`) and by the
+    /// caption words of the classifier the run carries, so that grounding can constrain the decoder to them.
+    func vocabulary(corpus: CaptionCorpus, text: CaptionText, classifier: ImageNetClassifier?) -> Vocabulary {
+        let captions = corpus.split(corpus.trainingSplit).flatMap { corpus.references($0) }
+        let classWords = classifier?.classes.flatMap { [$0.word].compactMap { $0 } + $0.also } ?? []
+        let vocabulary = Vocabulary(trainingCaptions: captions, minimumCount: 5, text: text.sentences,
+                                    textMinimumCount: options.textMinimumCount, required: classWords)
+        var sources = ["training split, at least 5 occurrences"]
+        if !text.groups.isEmpty { sources.append("text files, at least \(options.textMinimumCount)") }
+        if !classWords.isEmpty { sources.append("the classifier's caption words") }
+        report("vocabulary: \(vocabulary.count) words (\(sources.joined(separator: "; ")))")
+        return vocabulary
+    }
+
+    /// The model file a run's weights come from: the trained captioner `startFrom`, else a pretrained family's
+    /// encoder file; nil for a family that trains whole from scratch.
+    func originModel() throws -> (path: String, model: Model)? {
+        if let startFrom = options.startFrom { return (startFrom, try ModelFile.read(path: startFrom)) }
+        guard options.configuration.encoder.isPretrained else { return nil }
+        guard let path = options.encoderPath else {
+            throw TrainingRunError(path: "--encoder", reason: "a pretrained encoder needs a model file with its weights")
+        }
+        return (path, try ModelFile.read(path: path))
+    }
+
+    /// A fresh model of the configuration, with a pretrained family's encoder tensors (and ImageNet classifier)
+    /// copied in from `origin`, or the `startFrom` captioner itself.
+    func startingModel(vocabulary: Vocabulary, origin: (path: String, model: Model)?) throws -> Model {
+        var model = Model.random(config: options.freshConfiguration, vocabulary: vocabulary, seed: options.settings.seed)
+        guard let origin else { return model }
+        if options.startFrom != nil {
+            model = try trainedModel(origin.model, path: origin.path, fitting: model)
+        } else {
+            model.metadata = try loadPretrainedEncoder(from: origin.model, path: origin.path, into: &model)
         }
         return model
     }
@@ -187,12 +241,18 @@ public final class TrainingRun {
         return metadata
     }
 
-    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds).
-    func trainedModel(_ path: String, fitting fresh: Model) throws -> Model {
-        let trained = try ModelFile.read(path: path)
-        if let reason = mismatch(of: trained, with: fresh, vocabularyOf: "the one built from this training data",
+    /// The `startFrom` model, which must have `fresh`'s configuration and vocabulary (the one this data builds); its
+    /// attention mechanism is the run's when `attention` names one.
+    func trainedModel(_ stored: Model, path: String, fitting fresh: Model) throws -> Model {
+        let trained = stored.with(attention: options.attention ?? stored.config.attention)
+        if let reason = mismatch(of: trained, with: fresh.with(attention: trained.config.attention),
+                                 vocabularyOf: "the one built from this training data",
                                  configurationOf: options.configurationLabel + "'s") {
             throw TrainingRunError(path: path, reason: reason)
+        }
+        if trained.config.attention != stored.config.attention {
+            report("attention: \(path) was trained with \(stored.config.attention) attention; this run trains "
+                   + "\(trained.config.attention)")
         }
         let trains = options.settings.fineTunedBlocks.map {
             "; the encoder's top \($0) blocks train (with the convolution at its tap, where it has one)"
@@ -201,14 +261,11 @@ public final class TrainingRun {
         return trained
     }
 
-    /// Copies the encoder tensors of `encoderPath` into `model`: same family, and every encoder tensor of `model`
-    /// present there with its shape (a smaller tap or another input side needs no other weights). Returns the
-    /// credit of those weights for the new model's metadata.
-    func loadPretrainedEncoder(into model: inout Model) throws -> [String: String] {
-        guard let path = options.encoderPath else {
-            throw TrainingRunError(path: "--encoder", reason: "a pretrained encoder needs a model file with its weights")
-        }
-        let source = try ModelFile.read(path: path)
+    /// Copies the encoder tensors of `source` (the file at `path`) into `model`: same family, and every encoder
+    /// tensor of `model` present there with its shape (a smaller tap or another input side needs no other weights),
+    /// and its ImageNet classifier where it has one that reads `model`'s grid. Returns the credit of those weights
+    /// for the new model's metadata.
+    func loadPretrainedEncoder(from source: Model, path: String, into model: inout Model) throws -> [String: String] {
         guard source.config.encoder.name == model.config.encoder.name else {
             throw TrainingRunError(path: path, reason: "its encoder is \(source.config.encoder.name), this "
                                    + "configuration's is \(model.config.encoder.name)")
@@ -219,7 +276,11 @@ public final class TrainingRun {
             }
             model.parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: source.values(of: from))
         }
-        report("encoder: \(model.config.encoder.name) from \(path) (\(model.layout.encoderParameterCount) weights, frozen)")
+        if let classifier = source.classifier, classifier.channels == model.config.gridChannels {
+            model.classifier = classifier
+        }
+        report("encoder: \(model.config.encoder.name) from \(path) (\(model.layout.encoderParameterCount) weights, frozen"
+               + (model.classifier == nil ? ")" : "; its ImageNet classifier too)"))
         return source.metadata.filter { $0.key == "encoder_weights" }
     }
 

@@ -26,11 +26,15 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// Wall time spent training so far, over all runs of this checkpoint: a `--budget-minutes` schedule resumed
     /// after a stop continues where it was instead of starting its decay again.
     public var trainingSeconds = 0.0
+    /// Hard attention: the moving-average baseline of the log-likelihood per word (TrainingGraph.reinforceBaseline),
+    /// so that a resumed run continues with it. Absent for soft attention.
+    public var reinforceBaseline: Float? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case step, epoch, batchInEpoch, bestValidationLoss, epochsWithoutImprovement, parameterCount, trainingSeconds
+        case reinforceBaseline
     }
 
     /// Checkpoints written before `trainingSeconds` existed read as 0 seconds spent.
@@ -43,6 +47,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
         epochsWithoutImprovement = try values.decode(Int.self, forKey: .epochsWithoutImprovement)
         parameterCount = try values.decode(Int.self, forKey: .parameterCount)
         trainingSeconds = try values.decodeIfPresent(Double.self, forKey: .trainingSeconds) ?? 0
+        reinforceBaseline = try values.decodeIfPresent(Float.self, forKey: .reinforceBaseline)
     }
 }
 

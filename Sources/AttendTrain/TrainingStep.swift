@@ -6,7 +6,8 @@ import Foundation
 // MARK: - Forward and backward over one batch
 //
 // forward: from the batch's grids, the projection (when the model has one), annotations, initial state, then T
-// teacher-forced steps (embedding → attention → LSTM → deep output → cross-entropy). backward walks the same
+// teacher-forced steps (embedding → attention → LSTM → deep output → cross-entropy); a hard-attention model's
+// attention chooses a location per step (HardAttentionTraining.swift). backward walks the same
 // lines upward, down to the grid's gradient when an encoder trains below the graph.
 
 extension TrainingGraph {
@@ -19,6 +20,8 @@ extension TrainingGraph {
         load(batch)
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps, C = config.gridChannels
         var clock = Stopwatch()
+        let hard = trainsHardAttention
+        if hard { drawSamplingRows() }
         if let projection = projectionWeights {
             drawDropoutMask(gridMask, count: B * L * C, probability: options.gridDropout)
             for i in 0..<(B * L * C) { grid[i] *= gridMask[i] }
@@ -67,11 +70,15 @@ extension TrainingGraph {
             let h = hidden + stateRow(t) * H, c = cell + stateRow(t) * H
             let hNext = hidden + (R + first) * H, cNext = cell + (R + first) * H
             let z = gated + first * D, x = lstmInput + first * X, g = gates + first * 4 * H
-            attentionForward(gated: z, context: context + first * D, gate: gate + first, alpha: alpha + first * L,
-                             activations: activations + first * L * A, hiddenProjection: hiddenProjection,
-                             annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
-                             sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
-                             attentionSize: A)
+            if hard {
+                hardAttentionStep(t, hidden: h)
+            } else {
+                attentionForward(gated: z, context: context + first * D, gate: gate + first, alpha: alpha + first * L,
+                                 activations: activations + first * L * A, hiddenProjection: hiddenProjection,
+                                 annotations: annotations, projected: projected, hidden: h, weights: attentionWeights,
+                                 sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
+                                 attentionSize: A)
+            }
             for r in 0..<active {
                 (x + r * X + E).update(from: z + r * D, count: D)
                 (x + r * X + E + D).update(from: h + r * H, count: H)
@@ -104,10 +111,13 @@ extension TrainingGraph {
             }
         }
         let penalty = attentionPenaltyForward(coverage: coverage, weight: options.attentionPenalty, rows: R, locations: L)
+        let entropy = hard ? Float(hardAttentionTerms()) : 0
         lap(&clock, "decoder forward")
         let tokens = Float(max(tokenCount, 1))
-        return LossValue(total: (Float(crossEntropySum) + penalty) / tokens, crossEntropy: Float(crossEntropySum) / tokens,
-                         penalty: penalty / tokens, tokens: tokenCount)
+        let total = (Float(crossEntropySum) + penalty - options.hardAttention.entropyWeight * entropy) / tokens
+        return LossValue(total: hard ? total : (Float(crossEntropySum) + penalty) / tokens,
+                         crossEntropy: Float(crossEntropySum) / tokens, penalty: penalty / tokens, tokens: tokenCount,
+                         entropy: entropy / tokens)
     }
 
     /// Takes in `batch`: its grids and caption rows in the graph's image order (longest caption first, so that the
@@ -157,6 +167,8 @@ extension TrainingGraph {
         let B = batchImages, K = capacity.captionsPerImage, R = B * K, T = batchSteps
         let scale = 1 / Float(max(tokenCount, 1))
         var clock = Stopwatch()
+        let hard = trainsHardAttention
+        if hard { prepareAdvantages(scale: scale) }
         annotationsGradient.update(repeating: 0, count: B * L * D)
         projectedGradient.update(repeating: 0, count: B * L * A)
         hiddenGradient.update(repeating: 0, count: R * H)
@@ -198,13 +210,18 @@ extension TrainingGraph {
             gemm(m: active, n: D, k: 4 * H, a: dg, b: lstm.inputWeight + E, ldb: E + D, beta: 1, c: dz)
             attentionPenaltyBackward(alphaGradient: alphaGradient, coverage: coverage, weight: options.attentionPenalty,
                                      scale: scale, counts: counted + t * R, rows: active, locations: L)
+            if hard {
+                hardAttentionBackward(alphaGradient: alphaGradient, alpha: alpha + first * L, chosen: chosen + first,
+                                      advantage: advantage, entropyWeight: options.hardAttention.entropyWeight * scale,
+                                      counts: counted + t * R, rows: active, locations: L)
+            }
             attentionBackward(hiddenGradient: previousHiddenGradient, annotationsGradient: annotationsGradient,
                               projectedGradient: projectedGradient, gradients: attentionGradients,
                               gatedGradient: dz, alphaGradient: alphaGradient, activations: activations + first * L * A,
                               alpha: alpha + first * L, context: context + first * D, gate: gate + first,
                               annotations: annotations, hidden: h, weights: attentionWeights,
-                              sourceRow: sourceRow, rows: active, locations: L, featureSize: D, hiddenSize: H,
-                              attentionSize: A)
+                              sourceRow: sourceRow, chosen: hard ? chosen + first : nil, rows: active, locations: L,
+                              featureSize: D, hiddenSize: H, attentionSize: A)
             swap(&hiddenGradient, &previousHiddenGradient)
             swap(&cellGradient, &previousCellGradient)
         }

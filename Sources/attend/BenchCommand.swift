@@ -38,6 +38,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time teacher-forced training steps (forward, backward, Adam) instead, as the PyTorch mirrors' train_speed (scratch) and train_speed_cached (a frozen pretrained encoder: on cached grids).")
     var train = false
 
+    @Option(help: "Attention mechanism of the random model timed (and by --train): soft or hard.")
+    var attention: AttentionMechanism = .soft
+
+    @Flag(help: "With --train: time soft- and hard-attention steps of the same model and batch, alternating for --repeats rounds, and print the ratio of their medians.")
+    var compareAttention = false
+
     func validate() throws {
         guard let named = ModelConfig.named(config) else {
             throw ValidationError("--config must be one of \(ModelConfig.names.joined(separator: ", "))")
@@ -49,13 +55,17 @@ struct BenchCommand: ParsableCommand {
             }
             if let problem = encoder.problem() { throw ValidationError("--image-size: \(problem)") }
         }
+        if compareAttention && !train { throw ValidationError("--compare-attention times training steps: add --train") }
     }
 
     /// The configuration of the random model timed.
     func benchConfig() -> ModelConfig {
-        var config = ModelConfig.named(config)!
-        if let imageSize, let encoder = config.encoder.adjusted(imageSize: imageSize, tap: nil) { config.encoder = encoder }
-        return config
+        var benchConfig = ModelConfig.named(config)!
+        benchConfig.attention = attention
+        if let imageSize, let encoder = benchConfig.encoder.adjusted(imageSize: imageSize, tap: nil) {
+            benchConfig.encoder = encoder
+        }
+        return benchConfig
     }
 
     func run() throws {

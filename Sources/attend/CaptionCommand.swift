@@ -78,6 +78,8 @@ struct CaptionCommand: ParsableCommand {
     }
 }
 
+extension HardInference: ExpressibleByArgument {}
+
 /// What `attend caption` prints for each image.
 enum CaptionFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, alt
@@ -112,6 +114,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "An object word covering many classes (\"dog\") whose classes hold less than this is not written.")
     var banThreshold: Float = GroundingOptions().banThreshold
 
+    @Option(help: "A hard-attention model's context per word: expectation (β Σ α a, as the authors' sampler at test time), argmax (the most probable location) or sample (a location drawn from α, seeded by the picture). Soft models ignore it.")
+    var hardInference: HardInference = CaptionOptions().hardInference
+
     @Option(help: "Threads for the matrix products.")
     var threads = 2
 
@@ -134,7 +139,7 @@ struct ModelOptions: ParsableArguments {
 
     var captionOptions: CaptionOptions {
         CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram, lengthExponent: lengthAlpha,
-                       allowUnknown: allowUnk, grounding: groundingOptions)
+                       allowUnknown: allowUnk, grounding: groundingOptions, hardInference: hardInference)
     }
 
     /// Loads the model, or exits with status 2 and one line naming the file and the cause.

@@ -13,7 +13,9 @@ struct OverlayCommand: ParsableCommand {
             Each sheet has the caption as its title, the upright picture, then one tile per word (and <end>) \
             with that word's attention map laid over the picture, the word, and β (how much the word looked \
             at the image at all). Each map is smoothed (bilinear, then a Gaussian of σ = 20/224 of the side, \
-            as in the paper), stretched back to the picture's aspect ratio, and divided by its own maximum.
+            as in the paper; --blur sets σ, 0 for none), stretched back to the picture's aspect ratio, and divided \
+            by its own maximum. For a hard-attention model each tile also outlines the cell the word's context \
+            came from (--hard-inference argmax or sample), or α's most probable cell (the expectation).
             Output: IMAGE-attention.png beside each image, or in the folder --out names, or the file --out \
             names (one image). --per-word also writes NN-word.png files into IMAGE-attention/.
             Exit status: 0 every image drawn, 1 some image failed (each named on standard error), 2 the model \
@@ -44,6 +46,9 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Tiles per row (default: 5, or 7 for portrait pictures).", valueName: "n"))
     var columns: Int?
 
+    @Option(help: ArgumentHelp("The maps' Gaussian smoothing σ as a fraction of the side (the paper's 20/224 by default; 0: none, the cells only interpolated).", valueName: "σ"))
+    var blur: Float = AttentionMap.paperBlur
+
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var imageOptions: ImageOptions
 
@@ -52,6 +57,7 @@ struct OverlayCommand: ParsableCommand {
         guard (16...4096).contains(tile) else { throw ValidationError("--tile must be between 16 and 4096") }
         if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be between 0 and 1") }
         if let columns, columns < 1 { throw ValidationError("--columns must be at least 1") }
+        guard blur.isFinite && (0...1).contains(blur) else { throw ValidationError("--blur must be between 0 and 1") }
         if let out, out.lowercased().hasSuffix(".png"), images.count > 1 {
             throw ValidationError("--out names one file, but there are \(images.count) images: give a folder")
         }
@@ -84,7 +90,7 @@ struct OverlayCommand: ParsableCommand {
         let loaded = try captioner.load(file: path, decoding: imageOptions.decodeOptions)
         let caption = captioner.caption(pixels: [loaded.pixels], options: modelOptions.captionOptions)[0]
         let sheet = AttentionSheet(caption: caption, upright: loaded.decoded.image, grid: captioner.gridSize, tile: tile,
-                                   style: style, alpha: alpha, columns: columns)
+                                   style: style, alpha: alpha, blur: blur, columns: columns)
         let sheetPath = outputPath(for: path)
         try write(sheet.render(), to: sheetPath)
         if perWord {

@@ -17,6 +17,9 @@ struct RandomModelCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
 
+    @Option(help: "Attention mechanism recorded in the model: soft or hard.")
+    var attention: AttentionMechanism = .soft
+
     @Option(help: "Output model file.")
     var out: String
 
@@ -27,6 +30,6 @@ struct RandomModelCommand: ParsableCommand {
 
     func run() throws {
         let model = Model.referenceRandom(configName: config, vocabularySize: vocabularySize, seed: seed)
-        try ModelFile.write(model, to: out)
+        try ModelFile.write(model.with(attention: attention), to: out)
     }
 }

@@ -47,6 +47,15 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Self-critical training from a trained captioner (--start-from): --captions-per-image captions are sampled per picture and each is reinforced by how much its CIDEr-D beats the others' mean, in place of teacher forcing on the references.")
     var selfCritical = false
 
+    @Option(name: .customLong("text"), help: ArgumentHelp("Captions without their photos (IMAGE#ID<TAB>sentence a line, e.g. ../shared/data/caption-text/*.tsv; repeat for several files): their words join the vocabulary, and with a frozen encoder --text-share of them train the decoder with a null visual context. Later stages (--start-from) name the same files, for the same vocabulary.", valueName: "file"))
+    var textFiles: [String] = []
+
+    @Option(help: "Text-only caption groups an epoch trains on, per photo (with --text and a frozen encoder; default 0.5 there, 0 when the run reads pictures or is self-critical: the words only).")
+    var textShare: Double?
+
+    @Option(help: "How often a word must occur in the --text files to join the vocabulary.")
+    var textMinCount = 10
+
     @Option(help: "Feature cache of a frozen encoder's grids (built when missing or stale). Default: <out>.grids.")
     var cache: String?
 
@@ -107,6 +116,21 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "λ of the doubly stochastic attention penalty.")
     var attentionPenalty: Float = 1
 
+    @Option(help: "Attention mechanism: soft (the expected context) or hard (one location drawn from α per word, trained on the variational lower bound with REINFORCE; docs/TRAINING.md). Default: the --start-from model's, else soft.")
+    var attention: AttentionMechanism?
+
+    @Option(help: "Hard attention: λ_r, the weight of the REINFORCE term (arctic-captions' 0.1; 1: the bound's unbiased gradient).")
+    var reinforceWeight: Float = HardAttentionOptions().reinforceWeight
+
+    @Option(help: "Hard attention: λ_e, the weight of the attention entropy per word (arctic-captions' 0.002).")
+    var entropyWeight: Float = HardAttentionOptions().entropyWeight
+
+    @Option(help: "Hard attention: decay of the moving-average baseline of the log-likelihood.")
+    var baselineDecay: Float = HardAttentionOptions().baselineDecay
+
+    @Option(help: "Hard attention: the probability that a caption takes the expected (soft) context for a step's batch instead of drawn locations.")
+    var softContextProbability: Float = HardAttentionOptions().expectationProbability
+
     @Option(help: "Decoupled weight decay on weight matrices.")
     var weightDecay: Float = 0
 
@@ -150,6 +174,15 @@ struct TrainCommand: ParsableCommand {
         if selfCritical && (startFrom == nil || !captions.isGiven) {
             throw ValidationError("--self-critical starts from a trained captioner on photos: give --data and --start-from")
         }
+        if selfCritical && attention == .hard {
+            throw ValidationError("--self-critical is for soft attention (a hard model's locations would need their own reward)")
+        }
+        if !(0...1).contains(softContextProbability) || !(0..<1).contains(baselineDecay) {
+            throw ValidationError("--soft-context-probability must be in 0...1 and --baseline-decay in 0..<1")
+        }
+        if reinforceWeight < 0 || entropyWeight < 0 {
+            throw ValidationError("--reinforce-weight and --entropy-weight must be 0 or more")
+        }
         if selfCritical && (captionsPerImage ?? 5) < 2 {
             throw ValidationError("--self-critical compares a picture's samples with each other: --captions-per-image 2 or more")
         }
@@ -169,6 +202,16 @@ struct TrainCommand: ParsableCommand {
             }
             if synthetic != nil { throw ValidationError("--unfreeze is for --data photos") }
         }
+        if let textShare {
+            if textShare < 0 { throw ValidationError("--text-share must be 0 or more") }
+            if textShare > 0 && textFiles.isEmpty { throw ValidationError("--text-share needs --text files") }
+            if textShare > 0 && (unfreeze != nil || selfCritical) {
+                throw ValidationError("--text-share trains on a frozen encoder's cached grids, with teacher forcing: "
+                                      + "not with --unfreeze or --self-critical (0 keeps the words only)")
+            }
+        }
+        if textMinCount < 1 { throw ValidationError("--text-min-count must be at least 1") }
+        if !textFiles.isEmpty && synthetic != nil { throw ValidationError("--text is for photos' captions, not --synthetic") }
         if unfreeze == nil && captions.isGiven && !augmentation.isIdentity && encoder.isPretrained {
             throw ValidationError("--augment needs pictures: a frozen encoder trains on cached grids (add --unfreeze N)")
         }
@@ -212,8 +255,11 @@ struct TrainCommand: ParsableCommand {
                                          configuration: modelConfig(), configurationLabel: "--config \(config.rawValue)",
                                          settings: settings())
         options.startFrom = startFrom
+        options.attention = attention
         options.resume = resume
         options.cachePath = cache
+        options.textFiles = textFiles
+        options.textMinimumCount = textMinCount
         options.command = CommandLine.arguments.joined(separator: " ")
         if options.configuration.encoder.isPretrained && startFrom == nil {
             options.encoderPath = try encoder ?? ModelLocator.locate("default")
@@ -231,7 +277,11 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = lr
         settings.warmupSteps = warmup
         settings.seed = seed
-        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout, gridDropout: gridDropout)
+        settings.loss = LossOptions(attentionPenalty: attentionPenalty, dropout: dropout, gridDropout: gridDropout,
+                                    hardAttention: HardAttentionOptions(reinforceWeight: reinforceWeight,
+                                                                        entropyWeight: entropyWeight,
+                                                                        baselineDecay: baselineDecay,
+                                                                        expectationProbability: softContextProbability))
         settings.outputStorage = store
         settings.adam = AdamOptions(weightDecay: weightDecay, clipNorm: clip)
         settings.maxMinutes = maxMinutes
@@ -246,11 +296,13 @@ struct TrainCommand: ParsableCommand {
         settings.fineTunedBlocks = unfreeze
         settings.startsFromTrainedModel = startFrom != nil
         settings.selfCritical = selfCritical
+        settings.textShare = textFiles.isEmpty ? 0 : textShare ?? (unfreeze != nil || selfCritical ? 0 : 0.5)
         return settings
     }
 }
 
 extension ModelConfigName: ExpressibleByArgument {}
+extension AttentionMechanism: ExpressibleByArgument {}
 extension LiteTap: ExpressibleByArgument {}
 extension ModelFile.Storage: ExpressibleByArgument {}
 

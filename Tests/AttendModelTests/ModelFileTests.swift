@@ -47,10 +47,10 @@ final class ModelFileTests: XCTestCase {
             XCTAssertEqual($0 as? ModelFileError, .wrongMagic(path: "m"))
         }
         bytes = try ModelFile.encode(model)
-        XCTAssertEqual(bytes[8], 3, "files are written as version 3")
-        bytes[8] = 4
+        XCTAssertEqual(bytes[8], 3, "soft-attention models are written as version 3")
+        bytes[8] = 5
         XCTAssertThrowsError(try ModelFile.decode(bytes, path: "m")) {
-            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 4))
+            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 5))
         }
     }
 

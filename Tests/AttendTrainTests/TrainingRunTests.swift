@@ -57,7 +57,8 @@ final class TrainingRunTests: XCTestCase {
         var options = TrainingRunOptions(data: .corpus(.flickr8k(directory: "unused")), configuration: ModelConfigName.lite0Tiny.config,
                                          configurationLabel: "lite0-tiny", settings: TrainingSettings())
         options.encoderPath = path
-        XCTAssertThrowsError(try TrainingRun(options: options).startingModel(vocabulary: words)) { error in
+        let run = TrainingRun(options: options)
+        XCTAssertThrowsError(try run.startingModel(vocabulary: words, origin: try run.originModel())) { error in
             XCTAssertEqual((error as? TrainingRunError)?.path, path)
             XCTAssertTrue("\(error)".contains("its encoder is scratch, this configuration's is efficientnet-lite0"),
                           "\(error)")

@@ -1,11 +1,13 @@
 import AttendMath
 import Foundation
 
-// MARK: - Soft attention with gate β (Xu et al. 2015, §4.2 and §4.2.1)
+// MARK: - Attention with gate β (Xu et al. 2015, §4.2 and §4.2.1)
 //
 //   e_ti = w · tanh(W_a a_i + W_h h_{t−1}) + b      α_t = softmax(e_t)
-//   β_t  = σ(w_β · h_{t−1} + b_β)                    z_t = β_t Σ_i α_ti a_i
+//   β_t  = σ(w_β · h_{t−1} + b_β)                    z_t = β_t Σ_i α_ti a_i    (soft: the expectation)
+//                                                    z_t = β_t a_{s_t}         (hard: a chosen location, §4.1)
 //
+// Which location a hard row takes, and the gradient its choice gives α, are HardAttention.swift's.
 // W_a a_i does not change across steps, so it is computed once per image (`attentionProjectFeatures`).
 
 /// The weights the attention step reads.
@@ -37,7 +39,8 @@ public func attentionProjectFeatures(projected: UnsafeMutablePointer<Float>, ann
                   rows: rows, inFeatures: featureSize, outFeatures: attentionSize)
 }
 
-/// One attention step for B rows (images or beams).
+/// One attention step for B rows (images or beams): `attentionWeightsForward`, then `attentionContextForward`
+/// with every row taking the expectation (soft attention).
 ///
 /// Reads annotations (B, L, D), projected (B, L, A), hidden (B, H) = h_{t−1}.
 /// Writes hiddenProjection (B, A), activations (B, L, A) = tanh(W_a a + W_h h), alpha (B, L),
@@ -51,7 +54,22 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
                              annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>,
                              hidden: UnsafePointer<Float>, weights: AttentionWeights, sourceRow: UnsafePointer<Int32>? = nil,
                              rows: Int, locations: Int, featureSize: Int, hiddenSize: Int, attentionSize: Int) {
-    let (L, D, A, H) = (locations, featureSize, attentionSize, hiddenSize)
+    attentionWeightsForward(gate: gate, alpha: alpha, activations: activations, hiddenProjection: hiddenProjection,
+                            projected: projected, hidden: hidden, weights: weights, sourceRow: sourceRow, rows: rows,
+                            locations: locations, hiddenSize: hiddenSize, attentionSize: attentionSize)
+    attentionContextForward(gated: gated, context: context, alpha: alpha, gate: gate, annotations: annotations,
+                            sourceRow: sourceRow, rows: rows, locations: locations, featureSize: featureSize)
+}
+
+/// Where the step looks: alpha (B, L) = softmax(w · tanh(W_a a + W_h h) + b) and gate (B) = β = σ(w_β · h + b_β),
+/// keeping hiddenProjection (B, A) and activations (B, L, A). Shapes and `sourceRow` as in `attentionForward`.
+public func attentionWeightsForward(gate: UnsafeMutablePointer<Float>, alpha: UnsafeMutablePointer<Float>,
+                                    activations: UnsafeMutablePointer<Float>,
+                                    hiddenProjection: UnsafeMutablePointer<Float>, projected: UnsafePointer<Float>,
+                                    hidden: UnsafePointer<Float>, weights: AttentionWeights,
+                                    sourceRow: UnsafePointer<Int32>? = nil, rows: Int, locations: Int, hiddenSize: Int,
+                                    attentionSize: Int) {
+    let (L, A, H) = (locations, attentionSize, hiddenSize)
     linearForward(output: hiddenProjection, input: hidden, weight: weights.hiddenWeight, bias: weights.hiddenBias,
                   rows: rows, inFeatures: H, outFeatures: A)
     // The (B, L, A) element-wise work, split over the workers by rows: each row writes only its own slices.
@@ -73,9 +91,24 @@ public func attentionForward(gated: UnsafeMutablePointer<Float>, context: Unsafe
     let scoreBias = weights.scoreBias[0]
     for i in 0..<(rows * L) { alpha[i] += scoreBias }
     softmaxRows(alpha, rows: rows, columns: L)
+}
+
+/// What the step sees: context (B, D) = Σ_i α_i a_i, or for a row whose `chosen` location s is not −1 (hard
+/// attention) the annotation a_s itself; gated (B, D) = z = β · context. Reads alpha (B, L), gate (B),
+/// annotations (N, L, D) through `sourceRow`; `chosen` (B), nil: every row takes the expectation.
+public func attentionContextForward(gated: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+                                    alpha: UnsafePointer<Float>, gate: UnsafePointer<Float>,
+                                    annotations: UnsafePointer<Float>, sourceRow: UnsafePointer<Int32>? = nil,
+                                    chosen: UnsafePointer<Int32>? = nil, rows: Int, locations: Int, featureSize: Int) {
+    let (L, D) = (locations, featureSize)
     forEachImageRun(rows: rows, sourceRow: sourceRow) { first, count, image in
         // context (n, D) = alpha (n, L) · annotations_image (L, D): the rows of one image in one product.
         gemm(m: count, n: D, k: L, a: alpha + first * L, b: annotations + image * L * D, c: context + first * D)
+    }
+    if let chosen {
+        for b in 0..<rows where chosen[b] >= 0 {
+            (context + b * D).update(from: annotations + (sourceImage(b, sourceRow) * L + Int(chosen[b])) * D, count: D)
+        }
     }
     for b in 0..<rows {
         let beta = gate[b]
@@ -129,8 +162,10 @@ public struct AttentionGradients {
 /// Backward of `attentionForward`, adding into every gradient buffer. Reads what forward kept: activations
 /// (B, L, A), alpha (B, L), context (B, D), gate (B), and its inputs annotations (N, L, D), hidden (B, H).
 /// gatedGradient (B, D) is ∂loss/∂z_t; alphaGradient (B, L), when given, adds a loss term's direct ∂loss/∂α_t
-/// (the doubly stochastic penalty). Adds into hiddenGradient (B, H), annotationsGradient (N, L, D),
-/// projectedGradient (N, L, A) (rows chosen by `sourceRow` as in forward) and the weights' gradients.
+/// (the doubly stochastic penalty, hard attention's REINFORCE and entropy terms). Adds into hiddenGradient (B, H),
+/// annotationsGradient (N, L, D), projectedGradient (N, L, A) (rows chosen by `sourceRow` as in forward) and the
+/// weights' gradients. `chosen` (B) as forward had it: a row whose context was the annotation a_s sends its context's
+/// gradient to a_s alone, and none to α (its α learns from alphaGradient only).
 public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
                               annotationsGradient: UnsafeMutablePointer<Float>,
                               projectedGradient: UnsafeMutablePointer<Float>, gradients: AttentionGradients,
@@ -139,6 +174,7 @@ public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
                               context: UnsafePointer<Float>, gate: UnsafePointer<Float>,
                               annotations: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
                               weights: AttentionWeights, sourceRow: UnsafePointer<Int32>? = nil,
+                              chosen: UnsafePointer<Int32>? = nil,
                               rows: Int, locations: Int, featureSize: Int, hiddenSize: Int, attentionSize: Int) {
     let (L, D, A, H) = (locations, featureSize, attentionSize, hiddenSize)
     let hiddenProjectionGradient = UnsafeMutablePointer<Float>.allocate(capacity: rows * A)   // (B, A)
@@ -166,6 +202,15 @@ public func attentionBackward(hiddenGradient: UnsafeMutablePointer<Float>,
             dh[j] += logitGradient * weights.betaWeight[j]
         }
         gradients.betaBias[0] += logitGradient
+    }
+    // context = a_s for the rows that chose a location: a_s takes the whole gradient, and the products below none.
+    if let chosen {
+        for b in 0..<rows where chosen[b] >= 0 {
+            let dctx = contextGradient + b * D
+            let da = annotationsGradient + (sourceImage(b, sourceRow) * L + Int(chosen[b])) * D
+            for d in 0..<D { da[d] += dctx[d] }
+            dctx.update(repeating: 0, count: D)
+        }
     }
     // context = Σ_i α_i a_i, per run of rows reading one image:
     //   ∂/∂α (n, L) = contextGradient (n, D) · annotations_imageᵀ;  annotationsGradient_image += αᵀ · contextGradient
