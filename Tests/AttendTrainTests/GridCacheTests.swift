@@ -10,22 +10,11 @@ import XCTest
 final class GridCacheTests: XCTestCase {
     var folder = ""
 
-    override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "attend-gridcache-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+    override func setUpWithError() throws { folder = try temporaryDirectory("gridcache") }
 
     /// Three random 90×80 photos as PNG files (not square: the cache squashes them as captioning does).
     func photos() throws -> [String] {
-        var generator = SeededGenerator(seed: 3)
-        return try (0..<3).map { i in
-            let pixels = (0..<(90 * 80 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            let path = folder + "/photo\(i).png"
-            try PNGWriter.write(RGBImage(width: 90, height: 80, pixels: pixels), to: path)
-            return path
-        }
+        try writeRandomPhotos(count: 3, width: 90, height: 80, seed: 3, in: folder)
     }
 
     func lite0Model(seed: UInt64) -> Model {

@@ -13,22 +13,11 @@ import XCTest
 final class TextOnlyTrainingTests: XCTestCase {
     var folder = ""
 
-    override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "attend-textonly-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+    override func setUpWithError() throws { folder = try temporaryDirectory("textonly") }
 
     /// Three photos' cached grids under a lite0-tiny encoder, with one caption each, and `textOnly`.
     func dataset(captions: [String], textOnly: [[String]]) throws -> (CaptionDataset, Model) {
-        var generator = SeededGenerator(seed: 5)
-        let paths = try (0..<3).map { i in
-            let pixels = (0..<(40 * 40 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            let path = folder + "/photo\(i).png"
-            try PNGWriter.write(RGBImage(width: 40, height: 40, pixels: pixels), to: path)
-            return path
-        }
+        let paths = try writeRandomPhotos(count: 3, width: 40, height: 40, seed: 5, in: folder)
         let names = paths.map { URL(fileURLWithPath: $0).lastPathComponent }
         let model = Model.referenceRandom(configName: "lite0-tiny", vocabularySize: 12, seed: 1)
         let file = try GridCacheFile.build(path: folder + "/cache", model: model, names: names, paths: paths)

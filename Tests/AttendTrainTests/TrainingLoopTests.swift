@@ -20,14 +20,6 @@ final class TrainingLoopTests: XCTestCase {
         return (Model.random(config: config, vocabulary: vocabulary, seed: 9), dataset)
     }
 
-    /// A fresh folder for one test's checkpoints, removed when the test ends.
-    func temporaryDirectory(_ name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-\(name)-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
-        return directory
-    }
-
     static func settings(seed: UInt64 = 1, epochs: Int = 10) -> TrainingSettings {
         var settings = TrainingSettings()
         settings.epochs = epochs
