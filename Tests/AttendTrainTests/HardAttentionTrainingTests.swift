@@ -38,27 +38,14 @@ final class HardAttentionTrainingTests: XCTestCase {
 
     func testResumeContinuesTheCurveWithTheBaseline() throws {
         let (model, dataset) = Self.hardSetup()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-hard-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
-
-        var straight = TrainingLoopTests.settings()
-        straight.stopAfterSteps = 5
-        let reference = try Trainer(model: model, train: dataset, validation: nil, settings: straight)
-        _ = try reference.run()
-
-        var first = TrainingLoopTests.settings()
-        first.stopAfterSteps = 3
-        first.outputPath = directory + "/m.attend"
-        _ = try Trainer(model: model, train: dataset, validation: nil, settings: first).run()
-        let checkpoint = directory + "/m.attend.last"
+        let directory = try temporaryDirectory("hard")
+        let (reference, second, checkpoint) = try TrainingLoopTests.interruptedRun(model: model, dataset: dataset,
+                                                                                   directory: directory)
         XCTAssertEqual(try ModelFile.read(path: checkpoint).config.attention, .hard)
         let progress = try OptimizerStateFile.read(path: OptimizerStateFile.path(forModel: checkpoint),
                                                    into: AdamOptimizer(layout: model.layout))
         XCTAssertEqual(progress.reinforceBaseline, reference.records[2].baseline, "the checkpoint holds the baseline")
 
-        var second = first
-        second.stopAfterSteps = 5
         let resumed = try Trainer(model: model, train: dataset, validation: nil, settings: second, resume: checkpoint)
         _ = try resumed.run()
         XCTAssertEqual(resumed.records.map(\.loss), Array(reference.records.map(\.loss)[3...]),

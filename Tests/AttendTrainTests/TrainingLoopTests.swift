@@ -33,6 +33,24 @@ final class TrainingLoopTests: XCTestCase {
         return settings
     }
 
+    /// A 5-step run straight through (the reference), and a run of the same settings stopped after 3 steps with
+    /// its checkpoint in `directory`: the settings that resume it for steps 4 and 5, and the checkpoint's path.
+    static func interruptedRun(model: Model, dataset: CaptionDataset, directory: String) throws
+        -> (reference: Trainer, resume: TrainingSettings, checkpoint: String) {
+        var straight = settings()
+        straight.stopAfterSteps = 5
+        let reference = try Trainer(model: model, train: dataset, validation: nil, settings: straight)
+        _ = try reference.run()
+
+        var first = settings()
+        first.stopAfterSteps = 3
+        first.outputPath = directory + "/m.attend"
+        _ = try Trainer(model: model, train: dataset, validation: nil, settings: first).run()
+        var second = first
+        second.stopAfterSteps = 5
+        return (reference, second, directory + "/m.attend.last")
+    }
+
     func testValidationCaptionsThePicturesAsTheCaptionerDoes() throws {
         let (model, dataset) = Self.tinySetup()
         let trainer = try Trainer(model: model, train: dataset, validation: dataset, settings: Self.settings(epochs: 1))
@@ -75,20 +93,8 @@ final class TrainingLoopTests: XCTestCase {
     func testResumeContinuesTheCurve() throws {
         let (model, dataset) = Self.tinySetup()
         let directory = try temporaryDirectory("resume")
-
-        var straight = Self.settings()
-        straight.stopAfterSteps = 5
-        let reference = try Trainer(model: model, train: dataset, validation: nil, settings: straight)
-        _ = try reference.run()
-
-        var first = Self.settings()
-        first.stopAfterSteps = 3
-        first.outputPath = directory + "/m.attend"
-        _ = try Trainer(model: model, train: dataset, validation: nil, settings: first).run()
-        var second = first
-        second.stopAfterSteps = 5
-        let resumed = try Trainer(model: model, train: dataset, validation: nil, settings: second,
-                                  resume: directory + "/m.attend.last")
+        let (reference, second, checkpoint) = try Self.interruptedRun(model: model, dataset: dataset, directory: directory)
+        let resumed = try Trainer(model: model, train: dataset, validation: nil, settings: second, resume: checkpoint)
         _ = try resumed.run()
         XCTAssertEqual(resumed.records.map(\.loss), Array(reference.records.map(\.loss)[3...]),
                        "steps 4 and 5 after a resume equal those of an uninterrupted run")
@@ -97,14 +103,14 @@ final class TrainingLoopTests: XCTestCase {
         let otherWords = Vocabulary(words: Vocabulary.specialTokens + ["x"])
         let other = Model.random(config: model.config, vocabulary: otherWords, seed: 1)
         XCTAssertThrowsError(try Trainer(model: other, train: dataset, validation: nil, settings: second,
-                                         resume: directory + "/m.attend.last")) { error in
+                                         resume: checkpoint)) { error in
             XCTAssertTrue("\(error)".contains("vocabulary differs"), "\(error)")
         }
         var bigger = model.config
         bigger.hiddenSize += 1
         let reshaped = Model.random(config: bigger, vocabulary: model.vocabulary, seed: 1)
         XCTAssertThrowsError(try Trainer(model: reshaped, train: dataset, validation: nil, settings: second,
-                                         resume: directory + "/m.attend.last")) { error in
+                                         resume: checkpoint)) { error in
             XCTAssertTrue("\(error)".contains("configuration differs"), "\(error)")
         }
     }
