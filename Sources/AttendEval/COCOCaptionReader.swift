@@ -12,7 +12,15 @@ enum COCOCaptionReader {
     static let format = "COCO caption annotation file"
 
     static func read(annotations path: String, images folder: String) throws -> CaptionCorpus {
-        let root = try CaptionJSONFile.object(path)
+        let (corpus, listed) = try parse(CaptionJSONFile.object(path), file: path, images: folder)
+        try CaptionJSONFile.checkImagesExist(listed, folder: folder, listedIn: path)
+        return corpus
+    }
+
+    /// The corpus a file's top-level object describes, and the images it lists (paths below `folder`, in file
+    /// order), not yet looked for.
+    static func parse(_ root: [String: Any], file path: String, images folder: String) throws
+        -> (corpus: CaptionCorpus, listed: [String]) {
         let images = try CaptionJSONFile.list("images", in: root, file: path, format: format)
         let annotations = try CaptionJSONFile.list("annotations", in: root, file: path, format: format)
 
@@ -41,11 +49,10 @@ enum COCOCaptionReader {
             captions[name, default: []].append(caption)
         }
         for name in names where captions[name] == nil { throw CaptionCorpusError.noCaptions(file: path, image: name) }
-        try CaptionJSONFile.checkImagesExist(names, folder: folder, listedIn: path)
 
         var corpus = CaptionCorpus(origin: path, imageFolder: folder, captions: captions,
                                    splits: [CaptionCorpus.wholeFile: names])
         for (id, name) in nameOfID { corpus.aliases[id] = name }
-        return corpus
+        return (corpus, names)
     }
 }

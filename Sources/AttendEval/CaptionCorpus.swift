@@ -20,6 +20,11 @@ public enum CaptionSource: Equatable, Sendable {
     case karpathy(file: String, images: String)
 }
 
+/// The JSON formats a caption file can be in (`CaptionSource.coco`, `.karpathy`).
+public enum CaptionJSONFormat: CaseIterable, Sendable {
+    case coco, karpathy
+}
+
 // MARK: - Errors
 
 public enum CaptionCorpusError: Error, CustomStringConvertible, Equatable {
@@ -89,6 +94,17 @@ public struct CaptionCorpus {
         case .flickr8k(let directory): return try load(directory: directory)
         case .coco(let annotations, let images): return try COCOCaptionReader.read(annotations: annotations, images: images)
         case .karpathy(let file, let images): return try KarpathySplitReader.read(file: file, images: images)
+        }
+    }
+
+    /// The corpus a JSON caption file's bytes describe, with the images it lists, which are not looked for: the
+    /// caption-JSON fuzz target's entry to the readers `load` uses.
+    public static func parseJSON(_ data: Data, format: CaptionJSONFormat) throws -> (corpus: CaptionCorpus, listed: [String]) {
+        let (file, folder) = ("input.json", "images")
+        let root = try CaptionJSONFile.object(data, file: file)
+        switch format {
+        case .coco: return try COCOCaptionReader.parse(root, file: file, images: folder)
+        case .karpathy: return try KarpathySplitReader.parse(root, file: file, images: folder)
         }
     }
 

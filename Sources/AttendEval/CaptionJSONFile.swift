@@ -10,6 +10,11 @@ enum CaptionJSONFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CaptionCorpusError.malformed(file: path, reason: "cannot be read")
         }
+        return try object(data, file: path)
+    }
+
+    /// The top-level object of a JSON file's bytes; `path` names the file in errors.
+    static func object(_ data: Data, file path: String) throws -> [String: Any] {
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
             throw CaptionCorpusError.malformed(file: path, reason: "not valid JSON")

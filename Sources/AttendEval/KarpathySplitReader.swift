@@ -15,7 +15,15 @@ enum KarpathySplitReader {
     static let splitOfKarpathySplit = ["train": "train", "restval": "train", "val": "dev", "test": "test"]
 
     static func read(file path: String, images folder: String) throws -> CaptionCorpus {
-        let root = try CaptionJSONFile.object(path)
+        let (corpus, listed) = try parse(CaptionJSONFile.object(path), file: path, images: folder)
+        try CaptionJSONFile.checkImagesExist(listed, folder: folder, listedIn: path)
+        return corpus
+    }
+
+    /// The corpus a file's top-level object describes, and the images it lists (paths below `folder`, in file
+    /// order), not yet looked for.
+    static func parse(_ root: [String: Any], file path: String, images folder: String) throws
+        -> (corpus: CaptionCorpus, listed: [String]) {
         let entries = try CaptionJSONFile.list("images", in: root, file: path, format: format)
 
         var captions: [String: [String]] = [:]
@@ -40,12 +48,11 @@ enum KarpathySplitReader {
             listed.append(relative)
             if let cocoID = CaptionJSONFile.idText(entry["cocoid"]) { aliases[cocoID] = name }
         }
-        try CaptionJSONFile.checkImagesExist(listed, folder: folder, listedIn: path)
 
         var corpus = CaptionCorpus(origin: path, imageFolder: folder, captions: captions, splits: splits)
         corpus.relativePaths = relativePaths
         corpus.aliases = aliases
-        return corpus
+        return (corpus, listed)
     }
 
     /// The raw text of an entry's sentences (or its tokens joined by spaces when there is no raw text).

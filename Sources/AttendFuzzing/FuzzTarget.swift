@@ -20,10 +20,7 @@ public struct FuzzTarget: Sendable {
 
     /// Every target, in the order `make fuzz` runs them.
     public static let all: [FuzzTarget] = [
-        .image, .exif, .modelFile, .upload, .flickr8k,
-        // The COCO JSON caption reader (branch `evaldata`) gets its target here when it lands: a `CaptionData`-style
-        // file beside Flickr8kTarget.swift with `run` calling the reader on the bytes, and seeds of a small
-        // generated annotation file.
+        .image, .exif, .modelFile, .upload, .flickr8k, .captionJSON,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
