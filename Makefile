@@ -5,8 +5,8 @@ APT_PKGS = libpng-dev libjpeg-dev libopenblas-dev pkg-config zlib1g-dev
 # What the tests check the product with (exiftool reads back the metadata `attend batch --embed/--sidecars` writes).
 TEST_APT_PKGS = libimage-exiftool-perl patch
 RELEASE_BIN = .build/release/attend
-DEMO_PHOTOS ?= samples/astronaut.png samples/chelsea.png samples/coffee.png samples/rocket.jpg
-DEMO_SHEET ?= samples/chelsea.png
+DEMO_PHOTOS ?= samples/astronaut.png samples/camera.png samples/chelsea.png samples/coffee.png samples/rocket.jpg
+DEMO_SHEET ?= samples/camera.png
 # A Python with Pillow, for the benchmark's comparison (optional): python3 -m venv ../pillow-venv && ../pillow-venv/bin/pip install pillow
 PILLOW_PYTHON ?= ../pillow-venv/bin/python
 
