@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of attend-fuzz for SECONDS (make fuzz / make fuzz-smoke), then reports per target:
 # CPU minutes spent on it in all runs so far (kept in FUZZ_DIR/cpu-seconds), executions a second, coverage
-# (edges `cov`, features `ft`), corpus size, peak RSS. A crash, leak, or input
-# slower than FUZZ_TIMEOUT seconds stops that target; it is minimised and the command fails, naming the file to commit under
+# (edges `cov`, features `ft`), corpus size, peak RSS, and the slowest input in whole seconds (libFuzzer's
+# slowest_unit_time_sec: 0 is under 1 s). A crash, leak, or input slower than FUZZ_TIMEOUT seconds stops that
+# target; it is minimised and the command fails, naming the file to commit under
 # Tests/AttendFuzzingTests/Regressions/TARGET/ once fixed.
 # Usage: scripts/fuzz.sh SECONDS [TARGET...]   (no TARGET: every one, in attend-fuzz list's order)
 set -uo pipefail
@@ -22,7 +23,7 @@ export SWIFT_BACKTRACE=enable=no
 TIMEOUT="${FUZZ_TIMEOUT:-5}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 failed=()
-printf "%-12s %8s %9s %10s %8s %8s %8s %10s %s\n" target seconds "CPU min" "exec/s" cov ft corpus "peak MB" result
+printf "%-12s %8s %9s %10s %8s %8s %8s %10s %8s %s\n" target seconds "CPU min" "exec/s" cov ft corpus "peak MB" "slowest" result
 for target in "${TARGETS[@]}"; do
     corpus="$FUZZ_DIR/corpus/$target"
     artifacts="$FUZZ_DIR/artifacts/$target"
@@ -44,6 +45,7 @@ for target in "${TARGETS[@]}"; do
     size="$(find "$corpus" -type f | wc -l)"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")"
     peak="$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")"
+    slowest="$(sed -n 's/^stat::slowest_unit_time_sec: *//p' "$log")"
     result=ok
     if [ $status -ne 0 ]; then
         crash="$(ls -t "$artifacts"/* 2>/dev/null | grep -v minimized | head -1)"
@@ -56,8 +58,8 @@ for target in "${TARGETS[@]}"; do
         fi
         failed+=("$target")
     fi
-    printf "%-12s %8s %9s %10s %8s %8s %8s %10s %s\n" "$target" "$SECONDS_EACH" \
-        "$(awk '{ printf "%.1f", $1 / 60 }' "$cpu_total")" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$size" "${peak:-?}" "$result"
+    printf "%-12s %8s %9s %10s %8s %8s %8s %10s %8s %s\n" "$target" "$SECONDS_EACH" \
+        "$(awk '{ printf "%.1f", $1 / 60 }' "$cpu_total")" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$size" "${peak:-?}" "${slowest:-?}" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzzing found problems in: ${failed[*]} (logs in $FUZZ_DIR/logs; replay with: $BIN TARGET FILE)" >&2
