@@ -107,4 +107,16 @@ final class HardAttentionCommandTests: XCTestCase {
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("--self-critical is for soft attention"), refused.stderr)
     }
+
+    /// The shipped hard-attention model (`--model hard`, models/hard.attend): a hard model (every word has its cell),
+    /// with its encoder's classifier, so the caption of the cat is grounded in "cat" as the default's is.
+    func testShippedHardModelNamesTheCat() throws {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples").path
+        let line = try captionLine(["--model", "hard", samples + "/chelsea.png"])
+        XCTAssertEqual(line.grid, 7)
+        XCTAssertTrue(line.words.allSatisfy { $0.location != nil }, "a hard model gives each word its cell")
+        let words = line.caption.split(separator: " ")
+        XCTAssertTrue(words.contains("cat") && !words.contains("dog"), line.caption)
+    }
 }
