@@ -23,7 +23,8 @@ export SWIFT_BACKTRACE=enable=no
 TIMEOUT="${FUZZ_TIMEOUT:-5}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 failed=()
-printf "%-12s %8s %9s %10s %8s %8s %8s %10s %8s %s\n" target seconds "CPU min" "exec/s" cov ft corpus "peak MB" "slowest" result
+ROW="%-12s %8s %9s %10s %8s %8s %8s %10s %8s %s\n"
+printf "$ROW" target seconds "CPU min" "exec/s" cov ft corpus "peak MB" "slowest" result
 for target in "${TARGETS[@]}"; do
     corpus="$FUZZ_DIR/corpus/$target"
     artifacts="$FUZZ_DIR/artifacts/$target"
@@ -58,7 +59,7 @@ for target in "${TARGETS[@]}"; do
         fi
         failed+=("$target")
     fi
-    printf "%-12s %8s %9s %10s %8s %8s %8s %10s %8s %s\n" "$target" "$SECONDS_EACH" \
+    printf "$ROW" "$target" "$SECONDS_EACH" \
         "$(awk '{ printf "%.1f", $1 / 60 }' "$cpu_total")" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$size" "${peak:-?}" "${slowest:-?}" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
