@@ -111,9 +111,7 @@ final class HardAttentionCommandTests: XCTestCase {
     /// The shipped hard-attention model (`--model hard`, models/hard.attend): a hard model (every word has its cell),
     /// with its encoder's classifier, so the caption of the cat is grounded in "cat" as the default's is.
     func testShippedHardModelNamesTheCat() throws {
-        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("samples").path
-        let line = try captionLine(["--model", "hard", samples + "/chelsea.png"])
+        let line = try captionLine(["--model", "hard", samplesFolder + "/chelsea.png"])
         XCTAssertEqual(line.grid, 7)
         XCTAssertTrue(line.words.allSatisfy { $0.location != nil }, "a hard model gives each word its cell")
         let words = line.caption.split(separator: " ")

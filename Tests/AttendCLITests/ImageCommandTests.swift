@@ -185,6 +185,10 @@ struct Run {
     var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
 }
 
+/// The repository's samples/ folder: the shipped models' tests caption its photos.
+let samplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("samples").path
+
 /// The `attend` binary: $ATTEND_BIN (as `make test` sets it), else the package's own build.
 func attendBinary() throws -> String {
     if let path = ProcessInfo.processInfo.environment["ATTEND_BIN"], !path.isEmpty { return path }

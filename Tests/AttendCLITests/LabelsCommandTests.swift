@@ -4,8 +4,7 @@ import XCTest
 /// `attend labels` and grounded captions through the built binary, with the shipped default model (which carries
 /// its encoder's ImageNet classifier) on the sample photos.
 final class LabelsCommandTests: XCTestCase {
-    let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("samples").path
+    let samples = samplesFolder
 
     func testLabelsNameTheCatAndTheCoffee() throws {
         let run = try attend(["labels", samples + "/chelsea.png", samples + "/coffee.png"])
