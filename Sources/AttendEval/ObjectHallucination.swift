@@ -47,6 +47,12 @@ public struct ObjectWords: Sendable {
         longestPhrase = categoryOfPhrase.keys.map { $0.split(separator: " ").count }.max() ?? 1
     }
 
+    /// The one-word names of `category`, singular and plural, sorted ("man", "men", "people", …): the words a
+    /// decoder writes one token at a time.
+    public func singleWords(of category: String) -> [String] {
+        categoryOfPhrase.filter { $0.value == category && !$0.key.contains(" ") }.keys.sorted()
+    }
+
     /// The regular English plural: "dogs", "buses", "benches", "ponies".
     static func plural(_ word: String) -> String {
         if ["s", "x", "z", "ch", "sh"].contains(where: word.hasSuffix) { return word + "es" }

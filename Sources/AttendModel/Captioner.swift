@@ -24,23 +24,37 @@ public final class Captioner: @unchecked Sendable {
         return caption(grid: grid, count: count, options: options)
     }
 
-    /// grid (B, L, C), as the encoder writes it → one caption per image, grounded in the classifier's labels when
-    /// the model has a classifier and `options.grounding` is on.
+    /// grid (B, L, C), as the encoder writes it → one caption per image, grounded in the classifier's labels and the
+    /// presence heads' absent objects when the model has them and `options.grounding` is on.
     public func caption(grid: [Float], count: Int, options: CaptionOptions = CaptionOptions()) -> [Caption] {
         let prepared = decoder.prepare(grid: grid, images: count)
-        guard options.grounding.enabled, let classifier = model.classifier else {
+        let grounding = options.grounding
+        guard grounding.enabled, model.classifier != nil || model.presence != nil else {
             return beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
                               options: options)
         }
-        let K = classifier.classCount
-        let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
-        let rows = (0..<count).map { probabilities[($0 * K)..<(($0 + 1) * K)] }
-        let constraints = rows.map { classifier.constraints($0, vocabulary: vocabulary, options: options.grounding) }
+        var constraints = Array(repeating: DecodingConstraints.none, count: count)
+        var labels = Array(repeating: [ImageLabel](), count: count)
+        if let classifier = model.classifier {
+            let K = classifier.classCount
+            let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
+            for i in 0..<count {
+                let row = probabilities[(i * K)..<((i + 1) * K)]
+                constraints[i] = classifier.constraints(row, vocabulary: vocabulary, options: grounding)
+                labels[i] = classifier.labels(row, threshold: grounding.reportThreshold)
+            }
+        }
+        if let presence = model.presence {
+            let J = presence.objectCount
+            let probabilities = presence.probabilities(grid: grid, images: count)     // (B, J)
+            for i in 0..<count {
+                constraints[i].ban(presence.absentTokens(probabilities[(i * J)..<((i + 1) * J)],
+                                                         vocabulary: vocabulary, options: grounding))
+            }
+        }
         var captions = beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
                                   options: options, constraints: constraints)
-        for (i, row) in rows.enumerated() {
-            captions[i].labels = classifier.labels(row, threshold: options.grounding.reportThreshold)
-        }
+        for i in 0..<count { captions[i].labels = labels[i] }
         return captions
     }
 

@@ -14,9 +14,11 @@ public struct Model: Sendable {
     /// The encoder's ImageNet classifier over the pooled head grid, with its class table; nil when the model
     /// has none (scratch encoders, files before format version 3).
     public var classifier: ImageNetClassifier?
+    /// Object-presence heads over the pooled head grid; nil when the model has none (files before format version 5).
+    public var presence: ObjectPresence?
 
     public init(config: ModelConfig, vocabulary: Vocabulary, parameters: [Float], metadata: [String: String] = [:],
-                classifier: ImageNetClassifier? = nil) {
+                classifier: ImageNetClassifier? = nil, presence: ObjectPresence? = nil) {
         precondition(config.vocabularySize == vocabulary.count, "configuration and vocabulary disagree on V")
         self.config = config
         self.vocabulary = vocabulary
@@ -27,6 +29,9 @@ public struct Model: Sendable {
         precondition(classifier.map { $0.channels == config.gridChannels } ?? true,
                      "the classifier must read the grid's channels")
         self.classifier = classifier
+        precondition(presence.map { $0.channels == config.gridChannels } ?? true,
+                     "the presence heads must read the grid's channels")
+        self.presence = presence
     }
 
     /// A freshly initialised model: uniform ±1/√fan-in weights (PyTorch's default), zero biases, batch-norm and

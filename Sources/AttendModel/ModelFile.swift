@@ -7,12 +7,14 @@ import Foundation
 // One self-describing binary file (docs/MODEL_FORMAT.md specifies it byte by byte):
 //
 //   offset 0   8 bytes   magic "ATTENDMF"
-//          8   u32 LE    format version (4 for a hard-attention model, else 3; versions 1 and 2 still load)
+//          8   u32 LE    format version (5 with object-presence heads, else 4 for a hard-attention model, else 3;
+//                        versions 1 and 2 still load)
 //         12   u32 LE    header length N
 //         16   N bytes   header: UTF-8 JSON {config, vocabulary, tensors: [{name, dtype, shape, offset, length}],
-//                        metadata, classifier?: {classes: [{name, word?, also}]}}; tensor offsets are relative to
-//                        the payload start; a classifier's tensors are "classifier.weight" (K, C) and
-//                        "classifier.bias" (K)
+//                        metadata, classifier?: {classes: [{name, word?, also}]}, presence?: {objects: [{name,
+//                        words}]}}; tensor offsets are relative to the payload start; a classifier's tensors are
+//                        "classifier.weight" (K, C) and "classifier.bias" (K), the presence heads' "presence.weight"
+//                        (J, C) and "presence.bias" (J)
 //     16 + N   zero padding to the next multiple of 64: the payload start P
 //          P   payload: each tensor's little-endian values at its offset
 //    end − 4   u32 LE    CRC-32 (zlib's) of every byte before it
@@ -52,15 +54,21 @@ public enum ModelFile {
     /// The version a hard-attention model is written as: the configuration's "attention": "hard" is new in it, and an
     /// older build refuses the file rather than caption with it as soft attention.
     public static let hardAttentionVersion: UInt32 = 4
+    /// The version a model with object-presence heads is written as: an older build would refuse their tensors
+    /// with a less clear message, or, worse, caption without them.
+    public static let presenceVersion: UInt32 = 5
     /// Versions this build reads: 1 (the scratch family only, f32 only), 2 (encoder families, f16 tensors), 3
-    /// (an optional ImageNet classifier with its class table) and 4 (the attention mechanism).
-    public static let readableVersions: ClosedRange<UInt32> = 1...4
+    /// (an optional ImageNet classifier with its class table), 4 (the attention mechanism) and 5 (optional
+    /// object-presence heads).
+    public static let readableVersions: ClosedRange<UInt32> = 1...5
 
-    /// The version `config`'s model is written as: the oldest that can hold its attention mechanism.
-    public static func version(for config: ModelConfig) -> UInt32 {
-        config.attention == .soft ? version : hardAttentionVersion
+    /// The version `model` is written as: the oldest that can hold its attention mechanism and presence heads.
+    public static func version(for model: Model) -> UInt32 {
+        if model.presence != nil { return presenceVersion }
+        return model.config.attention == .soft ? version : hardAttentionVersion
     }
     static let classifierWeight = "classifier.weight", classifierBias = "classifier.bias"
+    static let presenceWeight = "presence.weight", presenceBias = "presence.bias"
     static let alignment = 64
 
     private struct Header: Codable {
@@ -69,10 +77,15 @@ public enum ModelFile {
         var tensors: [TensorEntry]
         var metadata: [String: String]
         var classifier: ClassifierHeader?
+        var presence: PresenceHeader?
     }
 
     private struct ClassifierHeader: Codable {
         var classes: [ImageNetClass]
+    }
+
+    private struct PresenceHeader: Codable {
+        var objects: [PresenceObject]
     }
 
     private struct TensorEntry: Codable {
@@ -96,13 +109,17 @@ public enum ModelFile {
 
     /// The bytes of `model` in the model-file format, every tensor stored as `storage`.
     public static func encode(_ model: Model, storage: Storage = .float32) throws -> [UInt8] {
-        // Every stored tensor: its name, shape and values, the layout's then the classifier's.
+        // Every stored tensor: its name, shape and values, the layout's, then the classifier's and presence heads'.
         var sources: [(name: String, shape: [Int], values: ArraySlice<Float>)] = model.layout.tensors.map {
             ($0.name, $0.shape, model.parameters[$0.offset..<($0.offset + $0.count)])
         }
         if let classifier = model.classifier {
             sources.append((classifierWeight, [classifier.classCount, classifier.channels], classifier.weight[...]))
             sources.append((classifierBias, [classifier.classCount], classifier.bias[...]))
+        }
+        if let presence = model.presence {
+            sources.append((presenceWeight, [presence.objectCount, presence.channels], presence.weight[...]))
+            sources.append((presenceBias, [presence.objectCount], presence.bias[...]))
         }
         var entries: [TensorEntry] = []
         var payloadLength = 0
@@ -114,7 +131,8 @@ public enum ModelFile {
         }
         let header = Header(config: model.config, vocabulary: model.vocabulary.words, tensors: entries,
                             metadata: model.metadata,
-                            classifier: model.classifier.map { ClassifierHeader(classes: $0.classes) })
+                            classifier: model.classifier.map { ClassifierHeader(classes: $0.classes) },
+                            presence: model.presence.map { PresenceHeader(objects: $0.objects) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let headerBytes = Array(try encoder.encode(header))
@@ -122,7 +140,7 @@ public enum ModelFile {
 
         var bytes = [UInt8](repeating: 0, count: payloadStart + payloadLength + 4)
         bytes.replaceSubrange(0..<8, with: magic)
-        store(version(for: model.config), into: &bytes, at: 8)
+        store(version(for: model), into: &bytes, at: 8)
         store(UInt32(headerBytes.count), into: &bytes, at: 12)
         bytes.replaceSubrange(16..<(16 + headerBytes.count), with: headerBytes)
         bytes.withUnsafeMutableBytes { target in
@@ -208,6 +226,10 @@ public enum ModelFile {
             throw ModelFileError.badHeader(path: path, reason: "hard attention needs format version "
                                            + "\(hardAttentionVersion), the file is version \(version)")
         }
+        guard header.presence == nil || version >= presenceVersion else {
+            throw ModelFileError.badHeader(path: path, reason: "presence heads need format version \(presenceVersion), "
+                                           + "the file is version \(version)")
+        }
         guard header.vocabulary.count == header.config.vocabularySize,
               Array(header.vocabulary.prefix(4)) == Vocabulary.specialTokens,
               Set(header.vocabulary).count == header.vocabulary.count else {
@@ -231,12 +253,14 @@ public enum ModelFile {
             }
         }
         let classifier = try header.classifier.map { try readClassifier($0, reader: reader, config: header.config) }
-        let known = Set(layout.tensors.map(\.name) + (classifier == nil ? [] : [classifierWeight, classifierBias]))
+        let presence = try header.presence.map { try readPresence($0, reader: reader, config: header.config) }
+        let known = Set(layout.tensors.map(\.name) + (classifier == nil ? [] : [classifierWeight, classifierBias])
+                        + (presence == nil ? [] : [presenceWeight, presenceBias]))
         if let extra = header.tensors.first(where: { !known.contains($0.name) }) {
             throw ModelFileError.tensorMismatch(path: path, tensor: extra.name, reason: "not part of this configuration")
         }
         return Model(config: header.config, vocabulary: Vocabulary(words: header.vocabulary),
-                     parameters: parameters, metadata: header.metadata, classifier: classifier)
+                     parameters: parameters, metadata: header.metadata, classifier: classifier, presence: presence)
     }
 
     private static func readClassifier(_ header: ClassifierHeader, reader: TensorReader,
@@ -259,6 +283,25 @@ public enum ModelFile {
         }
         try bias.withUnsafeMutableBufferPointer { try reader.read(classifierBias, shape: [K], into: $0.baseAddress!) }
         return ImageNetClassifier(classes: header.classes, weight: weight, bias: bias)
+    }
+
+    private static func readPresence(_ header: PresenceHeader, reader: TensorReader,
+                                     config: ModelConfig) throws -> ObjectPresence {
+        let (J, C) = (header.objects.count, config.gridChannels)
+        guard J > 0 else { throw ModelFileError.badHeader(path: reader.path, reason: "presence heads have no objects") }
+        for entry in header.objects {
+            if let problem = entry.problem() {
+                throw ModelFileError.badHeader(path: reader.path, reason: "presence object \"\(entry.name)\": \(problem)")
+            }
+        }
+        guard J <= (reader.bytes.count - 4 - reader.payloadStart) / (2 * (C + 1)) else {
+            throw ModelFileError.truncated(path: reader.path, reason: "the presence heads' \(J) objects need more tensor "
+                + "bytes than the file has")
+        }
+        var weight = [Float](repeating: 0, count: J * C), bias = [Float](repeating: 0, count: J)
+        try weight.withUnsafeMutableBufferPointer { try reader.read(presenceWeight, shape: [J, C], into: $0.baseAddress!) }
+        try bias.withUnsafeMutableBufferPointer { try reader.read(presenceBias, shape: [J], into: $0.baseAddress!) }
+        return ObjectPresence(objects: header.objects, weight: weight, bias: bias)
     }
 
     /// Reads a named tensor out of a file's payload after checking its entry: dtype, shape and length.

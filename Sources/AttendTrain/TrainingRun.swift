@@ -52,6 +52,9 @@ public struct TrainingRunOptions: Sendable {
     public var textMinimumCount = 10
     /// The command line, for the model's metadata.
     public var command: String = ""
+    /// Fit only the `startFrom` model's object-presence heads (PresenceTraining.swift) with these settings; every
+    /// other tensor is kept.
+    public var presence: PresenceTrainingSettings? = nil
 
     public init(data: TrainingData, configuration: ModelConfig, configurationLabel: String,
                 settings: TrainingSettings) {
@@ -107,7 +110,7 @@ public final class TrainingRun {
     /// Trains, writes the model (and checkpoints) and says how the run ended.
     public func run() throws -> TrainingOutcome {
         switch options.data {
-        case let .corpus(source): return try runCorpus(source)
+        case let .corpus(source): return options.presence == nil ? try runCorpus(source) : try runPresence(source)
         case let .synthetic(count): return try runSynthetic(count: count)
         }
     }
@@ -171,6 +174,71 @@ public final class TrainingRun {
         let stop = try trainer.run()
         return TrainingOutcome(stop: stop, steps: trainer.progress.step, checkpointPath: trainer.checkpointPath,
                                seconds: trainer.pass.seconds, minutes: Date().timeIntervalSince(started) / 60)
+    }
+
+    // MARK: - Object-presence heads
+
+    func runPresence(_ source: CaptionSource) throws -> TrainingOutcome {
+        let started = Date()
+        guard let startFrom = options.startFrom, let settings = options.presence else {
+            throw TrainingRunError(path: "--presence", reason: "presence heads are fitted to a trained model: give --start-from")
+        }
+        var model = try ModelFile.read(path: startFrom)
+        let corpus = try CaptionCorpus.load(source)
+        let splits = [corpus.trainingSplit] + (corpus.devSplit.map { [$0] } ?? [])
+        let file = try openOrBuildCache(model: model, corpus: corpus, splits: splits)
+        let words = ObjectWords.coco
+        let trainNames = corpus.split(corpus.trainingSplit)
+        let names = presenceObjects(references: trainNames.map(corpus.references), words: words,
+                                    minimumPhotos: settings.minimumPhotos)
+        guard !names.isEmpty else {
+            throw TrainingRunError(path: source.trainingDescription, reason: "no object is named by "
+                                   + "\(settings.minimumPhotos) training photos")
+        }
+        let objects = names.map { PresenceObject(name: $0, words: words.singleWords(of: $0)) }
+        let train = try pooledGrids(file: file, names: trainNames)
+        let labels = presenceLabels(references: trainNames.map(corpus.references), objects: names, words: words)
+        let presence = fitObjectPresence(objects: objects, pooled: train, labels: labels, images: trainNames.count,
+                                         settings: settings)
+        if let dev = corpus.devSplit.map(corpus.split) {
+            report(presenceSummary(presence, pooled: try pooledGrids(file: file, names: dev),
+                                   labels: presenceLabels(references: dev.map(corpus.references), objects: names,
+                                                          words: words)))
+        }
+        model.presence = presence
+        model.metadata = metadata(startingFrom: model.metadata, data: source.trainingDescription)
+        guard let output = options.settings.outputPath else {
+            throw TrainingRunError(path: "--out", reason: "presence heads need a model file to write")
+        }
+        try ModelFile.write(model, to: output, storage: options.settings.outputStorage)
+        report("presence heads: \(names.count) objects (\(names.joined(separator: ", "))); wrote \(output)")
+        return TrainingOutcome(stop: .finished, steps: settings.steps, checkpointPath: nil, seconds: [:],
+                               minutes: Date().timeIntervalSince(started) / 60)
+    }
+
+    /// The cached grids of `names`, each averaged over its cells: (N, C).
+    func pooledGrids(file: GridCacheFile, names: [String]) throws -> [Float] {
+        let cache = try GridCache(file: file, names: names)
+        var pooled: [Float] = []
+        pooled.reserveCapacity(names.count * file.channels)
+        for first in stride(from: 0, to: names.count, by: 256) {
+            let indices = Array(first..<min(first + 256, names.count))
+            pooled += meanPooled(grid: cache.grids(indices), images: indices.count, channels: file.channels)
+        }
+        return pooled
+    }
+
+    /// One line per object on dev photos: how many name it, and the heads' AUC.
+    func presenceSummary(_ presence: ObjectPresence, pooled: [Float], labels: [Float]) -> String {
+        let J = presence.objectCount, N = labels.count / J
+        let probabilities = presence.probabilities(pooled: pooled, images: N)
+        let lines = presence.objects.enumerated().map { j, object -> String in
+            let column = (0..<N).map { $0 * J + j }
+            let auc = areaUnderROC(scores: column.map { probabilities[$0] }, labels: column.map { labels[$0] == 1 })
+            return String(format: "  %@: %d of %d dev photos, AUC %@", object.name, column.filter { labels[$0] == 1 }.count,
+                          N, auc.map { String(format: "%.3f", $0) } ?? "-")
+        }
+        return (["presence heads on the dev split:"] + lines).joined(separator: "\n")
     }
 
     /// The training split's words (5 occurrences), widened by the text files' (`textMinimumCount`) and by the

@@ -114,6 +114,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "An object word covering many classes (\"dog\") whose classes hold less than this is not written.")
     var banThreshold: Float = GroundingOptions().banThreshold
 
+    @Option(help: "An object (person, car, couch) whose presence head gives less than this is not named (models with presence heads).")
+    var absentThreshold: Float = GroundingOptions().absentThreshold
+
     @Option(help: "A hard-attention model's context per word: expectation (β Σ α a, as the authors' sampler at test time), argmax (the most probable location) or sample (a location drawn from α, seeded by the picture). Soft models ignore it.")
     var hardInference: HardInference = CaptionOptions().hardInference
 
@@ -128,12 +131,14 @@ struct ModelOptions: ParsableArguments {
         guard lengthAlpha.isFinite && lengthAlpha >= 0 else { throw ValidationError("--length-alpha must be 0 or more") }
         guard (0...1).contains(labelThreshold) else { throw ValidationError("--label-threshold must be in 0...1") }
         guard (0...1).contains(banThreshold) else { throw ValidationError("--ban-threshold must be in 0...1") }
+        guard (0...1).contains(absentThreshold) else { throw ValidationError("--absent-threshold must be in 0...1") }
     }
 
     var groundingOptions: GroundingOptions {
         var grounding = GroundingOptions(enabled: !noLabels)
         grounding.constraintThreshold = labelThreshold
         grounding.banThreshold = banThreshold
+        grounding.absentThreshold = absentThreshold
         return grounding
     }
 

@@ -156,6 +156,13 @@ struct TrainCommand: ParsableCommand {
             + "synthetic scenes, whose captions name objects left to right."))
     var augment: Augmentation?
 
+    @Flag(help: ArgumentHelp("Fit only the --start-from model's object-presence heads: one logistic head per COCO object that at least --presence-min-photos training photos' captions name, on the pooled grid; every other tensor is kept.",
+                             discussion: "Grounded decoding then bans the words of an object its head calls absent (caption --absent-threshold)."))
+    var presence = false
+
+    @Option(help: "--presence: an object gets a head when at least this many training photos name it.")
+    var presenceMinPhotos = PresenceTrainingSettings().minimumPhotos
+
     /// The augmentation `--augment` names, or none.
     var augmentation: Augmentation { augment ?? .none }
 
@@ -211,6 +218,10 @@ struct TrainCommand: ParsableCommand {
             }
         }
         if textMinCount < 1 { throw ValidationError("--text-min-count must be at least 1") }
+        if presence && (startFrom == nil || !captions.isGiven) {
+            throw ValidationError("--presence fits a trained captioner's heads on photos: give --data and --start-from")
+        }
+        if presenceMinPhotos < 1 { throw ValidationError("--presence-min-photos must be at least 1") }
         if !textFiles.isEmpty && synthetic != nil { throw ValidationError("--text is for photos' captions, not --synthetic") }
         if unfreeze == nil && captions.isGiven && !augmentation.isIdentity && encoder.isPretrained {
             throw ValidationError("--augment needs pictures: a frozen encoder trains on cached grids (add --unfreeze N)")
@@ -231,7 +242,7 @@ struct TrainCommand: ParsableCommand {
         if let heldOut = outcome.heldOut {
             print(String(format: "trained %d steps in %.2f min (%@); held-out 200 scenes: %@", outcome.steps,
                          outcome.minutes, outcome.stop.rawValue, heldOut.summary))
-        } else {
+        } else if !presence {
             warn("time per phase: " + outcome.seconds.sorted { $0.key < $1.key }
                 .map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
             warn("stopped: \(outcome.stop.rawValue) after \(outcome.steps) steps; checkpoint \(outcome.checkpointPath ?? "-")")
@@ -261,6 +272,11 @@ struct TrainCommand: ParsableCommand {
         options.textFiles = textFiles
         options.textMinimumCount = textMinCount
         options.command = CommandLine.arguments.joined(separator: " ")
+        if presence {
+            var settings = PresenceTrainingSettings()
+            settings.minimumPhotos = presenceMinPhotos
+            options.presence = settings
+        }
         if options.configuration.encoder.isPretrained && startFrom == nil {
             options.encoderPath = try encoder ?? ModelLocator.locate("default")
         }

@@ -104,6 +104,46 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertTrue(tooMany.stderr.contains("--unfreeze takes 0 to 11"), tooMany.stderr)
     }
 
+    /// `--presence` on a trained captioner: scenes re-captioned so that even ones show a dog and odd ones a man get
+    /// heads for exactly those two objects (each named by half the 20 training photos), every other tensor is kept, and the model
+    /// reads back as version 5 and captions. Without --start-from, and with no object named often enough, it refuses.
+    func testPresenceHeadsAreFittedToATrainedCaptioner() throws {
+        let folder = try batchScratchFolder(self, "train-presence")
+        let corpus = folder + "/scenes", frozen = folder + "/frozen.attend", out = folder + "/presence.attend"
+        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", "6"]).status, 0)
+        let made = try attend(["random-model", "--config", "lite0-tiny", "--vocabulary-size", "8", "--seed", "1",
+                               "--out", folder + "/encoder.attend"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let common = ["train", "--data", corpus, "--config", "lite0-tiny", "--threads", "1", "--cache", folder + "/grids"]
+        let first = try attend(common + ["--encoder", folder + "/encoder.attend", "--epochs", "1", "--batch", "4",
+                                         "--captions-per-image", "2", "--patience", "0", "--out", frozen])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let none = try attend(common + ["--start-from", frozen, "--presence", "--out", out])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("no object is named by 50 training photos"), none.stderr)
+
+        let tokens = corpus + "/Flickr8k.token.txt"
+        let lines = try String(contentsOfFile: tokens, encoding: .utf8).split(separator: "\n").map { line in
+            let key = line.split(separator: "\t")[0]
+            let index = Int(key.prefix { $0.isNumber }) ?? 0
+            return key + "\t" + (index % 2 == 0 ? "a dog on the grass" : "a man on the grass")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: tokens, atomically: true, encoding: .utf8)
+        let fitted = try attend(common + ["--start-from", frozen, "--presence", "--presence-min-photos", "5",
+                                          "--out", out])
+        XCTAssertEqual(fitted.status, 0, fitted.stderr)
+        XCTAssertTrue(fitted.stderr.contains("presence heads: 2 objects (person, dog)"), fitted.stderr)
+        let before = try ModelFile.read(path: frozen), after = try ModelFile.read(path: out)
+        XCTAssertEqual(after.presence?.objects.map(\.name), ["person", "dog"])
+        XCTAssertEqual(after.parameters, before.parameters, "every other tensor is kept")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out))[8], 5)
+        let caption = try attend(["caption", "--model", out, corpus + "/images/00000.png"])
+        XCTAssertEqual(caption.status, 0, caption.stderr)
+        let alone = try attend(common + ["--presence", "--out", out])
+        XCTAssertNotEqual(alone.status, 0)
+        XCTAssertTrue(alone.stderr.contains("--presence fits a trained captioner's heads"), alone.stderr)
+    }
+
     /// EfficientNet-Lite2 (`--config lite2`, trained at 260 px) on 224² pictures, as the Flickr8k copies are: frozen
     /// on the feature cache, then its top two blocks and head fine-tuned (blocks 19 and 20, nothing else of the
     /// encoder). Refusals: no --encoder (models/default.attend is Lite0), and a tap that names Lite0's blocks.

@@ -27,6 +27,18 @@ final class ObjectHallucinationTests: XCTestCase {
         XCTAssertEqual(words.objects(in: "a laptop computer on a desk"), ["laptop"])
     }
 
+    /// The words a presence head bans: one-word names, listed and plural, never a two-word name or another
+    /// category's ("hot dog" is no dog).
+    func testSingleWordsOfACategory() {
+        let dog = words.singleWords(of: "dog")
+        for word in ["dog", "dogs", "puppy", "puppies"] { XCTAssertTrue(dog.contains(word), word) }
+        XCTAssertFalse(dog.contains { $0.contains(" ") || $0 == "hot" })
+        XCTAssertEqual(dog, dog.sorted())
+        let person = words.singleWords(of: "person")
+        for word in ["man", "men", "people", "woman", "children"] { XCTAssertTrue(person.contains(word), word) }
+        XCTAssertEqual(words.singleWords(of: "no such category"), [])
+    }
+
     func testLongerNamesWinOverTheWordsInThem() {
         XCTAssertEqual(words.objects(in: "a hot dog next to a dog"), ["hot dog", "dog"])
         XCTAssertEqual(words.objects(in: "a hot dog"), ["hot dog"])

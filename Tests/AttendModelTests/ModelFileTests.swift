@@ -48,9 +48,9 @@ final class ModelFileTests: XCTestCase {
         }
         bytes = try ModelFile.encode(model)
         XCTAssertEqual(bytes[8], 3, "soft-attention models are written as version 3")
-        bytes[8] = 5
+        bytes[8] = 6
         XCTAssertThrowsError(try ModelFile.decode(bytes, path: "m")) {
-            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 5))
+            XCTAssertEqual($0 as? ModelFileError, .unsupportedVersion(path: "m", version: 6))
         }
     }
 

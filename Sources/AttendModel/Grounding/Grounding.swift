@@ -8,6 +8,9 @@
 // - an object word the classifier contradicts is not written: when every class that a widely covered word names
 //   (`banMinimumClasses` or more classes, such as "dog" over 118 breeds) holds less than `banThreshold` in all, the
 //   word and its other forms are banned.
+// A model with object-presence heads (ObjectPresence.swift) adds a third: an object whose head says a reference
+// caption would name it with less than `absentThreshold` probability is not written either ("man" and "people"
+// in a photo of an empty street), unless a confident label asks for that very word.
 
 public struct GroundingOptions: Sendable, Equatable {
     /// Off: captions come from the decoder alone (`--no-labels`).
@@ -23,15 +26,19 @@ public struct GroundingOptions: Sendable, Equatable {
     public var banMinimumClasses = 10
     /// Labels at least this probable are reported beside the caption.
     public var reportThreshold: Float = 0.1
+    /// An object whose presence head gives less than this has its words banned (models with presence heads).
+    public var absentThreshold: Float = 0.05
 
     public init(enabled: Bool = true, constraintThreshold: Float = 0.5, maxConstraints: Int = 3,
-                banThreshold: Float = 0.02, banMinimumClasses: Int = 10, reportThreshold: Float = 0.1) {
+                banThreshold: Float = 0.02, banMinimumClasses: Int = 10, reportThreshold: Float = 0.1,
+                absentThreshold: Float = 0.05) {
         self.enabled = enabled
         self.constraintThreshold = constraintThreshold
         self.maxConstraints = maxConstraints
         self.banThreshold = banThreshold
         self.banMinimumClasses = banMinimumClasses
         self.reportThreshold = reportThreshold
+        self.absentThreshold = absentThreshold
     }
 
     public static let off = GroundingOptions(enabled: false)
@@ -50,6 +57,12 @@ public struct DecodingConstraints: Sendable, Equatable {
     }
 
     public static let none = DecodingConstraints()
+
+    /// Bans `tokens`, except those a required phrase holds: a confident label outranks an absent-object verdict.
+    public mutating func ban(_ tokens: Set<Int32>) {
+        let needed = Set(required.joined().joined())
+        banned.formUnion(tokens.subtracting(needed))
+    }
 }
 
 extension ImageNetClassifier {
@@ -87,6 +100,22 @@ extension ImageNetClassifier {
         var counts: [String: Int] = [:]
         for entry in classes { if let word = entry.word { counts[word, default: 0] += 1 } }
         return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+extension ObjectPresence {
+    /// The tokens of the objects that one image's presence probabilities (J) call absent.
+    public func absentTokens(_ probabilities: ArraySlice<Float>, vocabulary: Vocabulary,
+                             options: GroundingOptions) -> Set<Int32> {
+        precondition(probabilities.count == objectCount, "one probability per object")
+        var tokens: Set<Int32> = []
+        for (object, p) in zip(objects, probabilities) where p < options.absentThreshold {
+            for word in object.words {
+                let id = vocabulary.id(of: word)
+                if id != Vocabulary.unknown { tokens.insert(Int32(id)) }
+            }
+        }
+        return tokens
     }
 }
 

@@ -30,16 +30,7 @@ public struct ImageNetClassifier: Sendable {
     /// grid (N, L, C) → class probabilities (N, K).
     public func probabilities(grid: [Float], images N: Int) -> [Float] {
         let (K, C) = (classCount, channels)
-        precondition(N > 0 && grid.count % (N * C) == 0, "grid must be (N, L, C)")
-        let L = grid.count / (N * C)
-        var pooled = [Float](repeating: 0, count: N * C)       // (N, C) mean over the L cells
-        for n in 0..<N {
-            for l in 0..<L {
-                for c in 0..<C { pooled[n * C + c] += grid[(n * L + l) * C + c] }
-            }
-        }
-        let scale = 1 / Float(L)
-        for i in pooled.indices { pooled[i] *= scale }
+        let pooled = meanPooled(grid: grid, images: N, channels: C)   // (N, C)
         var logits = [Float](repeating: 0, count: N * K)        // (N, K)
         linearForward(output: &logits, input: pooled, weight: weight, bias: bias, rows: N, inFeatures: C,
                       outFeatures: K)
