@@ -265,43 +265,39 @@ public enum ModelFile {
 
     private static func readClassifier(_ header: ClassifierHeader, reader: TensorReader,
                                        config: ModelConfig) throws -> ImageNetClassifier {
-        let (K, C) = (header.classes.count, config.gridChannels)
-        guard K > 0 else { throw ModelFileError.badHeader(path: reader.path, reason: "classifier has no classes") }
-        for entry in header.classes {
-            if let problem = entry.problem() {
-                throw ModelFileError.badHeader(path: reader.path, reason: "classifier class \"\(entry.name)\": \(problem)")
-            }
-        }
-        // Each value takes at least 2 bytes of payload: the header cannot make this allocate more than the file holds.
-        guard K <= (reader.bytes.count - 4 - reader.payloadStart) / (2 * (C + 1)) else {
-            throw ModelFileError.truncated(path: reader.path, reason: "the classifier's \(K) classes need more tensor bytes "
-                + "than the file has")
-        }
-        var weight = [Float](repeating: 0, count: K * C), bias = [Float](repeating: 0, count: K)
-        try weight.withUnsafeMutableBufferPointer {
-            try reader.read(classifierWeight, shape: [K, C], into: $0.baseAddress!)
-        }
-        try bias.withUnsafeMutableBufferPointer { try reader.read(classifierBias, shape: [K], into: $0.baseAddress!) }
+        let (weight, bias) = try readHead("classifier", entries: header.classes.map { ($0.name, $0.problem()) },
+                                          noun: ("class", "classes"), reader: reader, channels: config.gridChannels)
         return ImageNetClassifier(classes: header.classes, weight: weight, bias: bias)
     }
 
     private static func readPresence(_ header: PresenceHeader, reader: TensorReader,
                                      config: ModelConfig) throws -> ObjectPresence {
-        let (J, C) = (header.objects.count, config.gridChannels)
-        guard J > 0 else { throw ModelFileError.badHeader(path: reader.path, reason: "presence heads have no objects") }
-        for entry in header.objects {
-            if let problem = entry.problem() {
-                throw ModelFileError.badHeader(path: reader.path, reason: "presence object \"\(entry.name)\": \(problem)")
+        let (weight, bias) = try readHead("presence", entries: header.objects.map { ($0.name, $0.problem()) },
+                                          noun: ("object", "objects"), reader: reader, channels: config.gridChannels)
+        return ObjectPresence(objects: header.objects, weight: weight, bias: bias)
+    }
+
+    /// A linear map from the pooled grid (C) to one output per header entry: its tensors `<head>.weight` (R, C) and
+    /// `<head>.bias` (R), read after every entry (name, problem) checks out.
+    private static func readHead(_ head: String, entries: [(name: String, problem: String?)],
+                                 noun: (one: String, many: String), reader: TensorReader,
+                                 channels C: Int) throws -> (weight: [Float], bias: [Float]) {
+        let R = entries.count
+        guard R > 0 else { throw ModelFileError.badHeader(path: reader.path, reason: "\(head) has no \(noun.many)") }
+        for entry in entries {
+            if let problem = entry.problem {
+                throw ModelFileError.badHeader(path: reader.path, reason: "\(head) \(noun.one) \"\(entry.name)\": \(problem)")
             }
         }
-        guard J <= (reader.bytes.count - 4 - reader.payloadStart) / (2 * (C + 1)) else {
-            throw ModelFileError.truncated(path: reader.path, reason: "the presence heads' \(J) objects need more tensor "
+        // Each value takes at least 2 bytes of payload: the header cannot make this allocate more than the file holds.
+        guard R <= (reader.bytes.count - 4 - reader.payloadStart) / (2 * (C + 1)) else {
+            throw ModelFileError.truncated(path: reader.path, reason: "the \(head)'s \(R) \(noun.many) need more tensor "
                 + "bytes than the file has")
         }
-        var weight = [Float](repeating: 0, count: J * C), bias = [Float](repeating: 0, count: J)
-        try weight.withUnsafeMutableBufferPointer { try reader.read(presenceWeight, shape: [J, C], into: $0.baseAddress!) }
-        try bias.withUnsafeMutableBufferPointer { try reader.read(presenceBias, shape: [J], into: $0.baseAddress!) }
-        return ObjectPresence(objects: header.objects, weight: weight, bias: bias)
+        var weight = [Float](repeating: 0, count: R * C), bias = [Float](repeating: 0, count: R)
+        try weight.withUnsafeMutableBufferPointer { try reader.read(head + ".weight", shape: [R, C], into: $0.baseAddress!) }
+        try bias.withUnsafeMutableBufferPointer { try reader.read(head + ".bias", shape: [R], into: $0.baseAddress!) }
+        return (weight, bias)
     }
 
     /// Reads a named tensor out of a file's payload after checking its entry: dtype, shape and length.

@@ -53,10 +53,7 @@ final class TrainPretrainedTests: XCTestCase {
     func testFineTuningAndSelfCriticalTraining() throws {
         let folder = try batchScratchFolder(self, "train-fine-tune")
         let corpus = folder + "/scenes", frozen = folder + "/frozen.attend", tuned = folder + "/tuned.attend"
-        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", "4"]).status, 0)
-        let made = try attend(["random-model", "--config", "lite0-tiny", "--vocabulary-size", "8", "--seed", "1",
-                               "--out", folder + "/encoder.attend"])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        try makeScenesAndEncoder(corpus: corpus, sceneSeed: "4", encoder: folder + "/encoder.attend")
         let common = ["train", "--data", corpus, "--config", "lite0-tiny", "--epochs", "1", "--batch", "4",
                       "--captions-per-image", "2", "--threads", "1", "--patience", "0", "--lr", "1e-2"]
         let first = try attend(common + ["--encoder", folder + "/encoder.attend", "--cache", folder + "/grids",
@@ -105,15 +102,13 @@ final class TrainPretrainedTests: XCTestCase {
     }
 
     /// `--presence` on a trained captioner: scenes re-captioned so that even ones show a dog and odd ones a man get
-    /// heads for exactly those two objects (each named by half the 20 training photos), every other tensor is kept, and the model
-    /// reads back as version 5 and captions. Without --start-from, and with no object named often enough, it refuses.
+    /// heads for exactly those two objects (each named by half the 20 training photos), every other tensor is kept,
+    /// and the model reads back as version 5 and captions. Without --start-from, and with no object named often
+    /// enough, it refuses.
     func testPresenceHeadsAreFittedToATrainedCaptioner() throws {
         let folder = try batchScratchFolder(self, "train-presence")
         let corpus = folder + "/scenes", frozen = folder + "/frozen.attend", out = folder + "/presence.attend"
-        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", "6"]).status, 0)
-        let made = try attend(["random-model", "--config", "lite0-tiny", "--vocabulary-size", "8", "--seed", "1",
-                               "--out", folder + "/encoder.attend"])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        try makeScenesAndEncoder(corpus: corpus, sceneSeed: "6", encoder: folder + "/encoder.attend")
         let common = ["train", "--data", corpus, "--config", "lite0-tiny", "--threads", "1", "--cache", folder + "/grids"]
         let first = try attend(common + ["--encoder", folder + "/encoder.attend", "--epochs", "1", "--batch", "4",
                                          "--captions-per-image", "2", "--patience", "0", "--out", frozen])
@@ -184,6 +179,14 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertEqual(changed, Set(convolutions.flatMap { c in ["conv.weight", "bn.weight", "bn.bias"].map { "encoder.\(c).\($0)" } }))
         let caption = try attend(["caption", "--model", tuned, corpus + "/images/00000.png"])
         XCTAssertEqual(caption.status, 0, caption.stderr)
+    }
+
+    /// 24 synthetic scenes at `corpus` and a random lite0-tiny model at `encoder` whose encoder tensors start a run.
+    private func makeScenesAndEncoder(corpus: String, sceneSeed: String, encoder: String) throws {
+        XCTAssertEqual(try attend(["synth", "--out", corpus, "--count", "24", "--seed", sceneSeed]).status, 0)
+        let made = try attend(["random-model", "--config", "lite0-tiny", "--vocabulary-size", "8", "--seed", "1",
+                               "--out", encoder])
+        XCTAssertEqual(made.status, 0, made.stderr)
     }
 
     private func modelPath(_ name: String) throws -> String {
