@@ -24,6 +24,8 @@ public struct CaptionJSON: Encodable, Sendable {
     public var words: [Word]
     /// What the encoder's ImageNet classifier sees, in caption words, most probable first (models with one).
     public var labels: [ImageLabel]
+    /// The objects the model's presence heads call absent, whose words the caption could not use (models with them).
+    public var absent: [String]
 
     public init(path: String, caption: Caption, gridSize: Int) {
         self.path = path
@@ -33,6 +35,7 @@ public struct CaptionJSON: Encodable, Sendable {
         finished = caption.finished
         grid = gridSize
         labels = caption.labels
+        absent = caption.absent
         words = (caption.tokens + (caption.end.map { [$0] } ?? [])).map { token in
             Word(word: token.word, logprob: token.logProbability, beta: token.beta,
                  attention: (0..<gridSize).map { Array(token.attention[($0 * gridSize)..<(($0 + 1) * gridSize)]) },

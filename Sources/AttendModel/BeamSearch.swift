@@ -69,6 +69,8 @@ public struct Caption: Sendable, Equatable {
     public var normalizedScore: Float
     /// What the encoder's classifier sees, in caption words (models with a classifier, grounding on).
     public var labels: [ImageLabel] = []
+    /// The objects the presence heads call absent, whose words the caption could not use (grounding on).
+    public var absent: [String] = []
 
     public var finished: Bool { end != nil }
     public var words: [String] { tokens.map(\.word) }

@@ -35,6 +35,7 @@ public final class Captioner: @unchecked Sendable {
         }
         var constraints = Array(repeating: DecodingConstraints.none, count: count)
         var labels = Array(repeating: [ImageLabel](), count: count)
+        var absent = Array(repeating: [String](), count: count)
         if let classifier = model.classifier {
             let K = classifier.classCount
             let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
@@ -48,13 +49,14 @@ public final class Captioner: @unchecked Sendable {
             let J = presence.objectCount
             let probabilities = presence.probabilities(grid: grid, images: count)     // (B, J)
             for i in 0..<count {
-                constraints[i].ban(presence.absentTokens(probabilities[(i * J)..<((i + 1) * J)],
-                                                         vocabulary: vocabulary, options: grounding))
+                let row = probabilities[(i * J)..<((i + 1) * J)]
+                constraints[i].ban(presence.absentTokens(row, vocabulary: vocabulary, options: grounding))
+                absent[i] = presence.absentObjects(row, options: grounding).map(\.name)
             }
         }
         var captions = beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
                                   options: options, constraints: constraints)
-        for i in 0..<count { captions[i].labels = labels[i] }
+        for i in 0..<count { (captions[i].labels, captions[i].absent) = (labels[i], absent[i]) }
         return captions
     }
 

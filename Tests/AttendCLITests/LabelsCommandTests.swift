@@ -47,5 +47,10 @@ final class LabelsCommandTests: XCTestCase {
         let json = try attend(["caption", "--json", samples + "/chelsea.png"])
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((object["labels"] as? [[String: Any]])?.first?["word"] as? String, "cat")
+        // The shipped presence heads see no bicycle beside the cat; the decoder alone reports none absent.
+        XCTAssertTrue((object["absent"] as? [String])?.contains("bicycle") ?? false, json.stdout)
+        let alone = try attend(["caption", "--json", "--no-labels", samples + "/chelsea.png"])
+        let aloneObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(alone.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(aloneObject["absent"] as? [String], [])
     }
 }

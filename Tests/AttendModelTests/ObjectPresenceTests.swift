@@ -119,7 +119,10 @@ final class ObjectPresenceTests: XCTestCase {
         }
         let absent = captions(bias: -20)
         XCTAssertFalse(absent.contains { $0.words.contains(word) }, "\(absent.map(\.text))")
-        XCTAssertEqual(captions(bias: 20).map(\.words), before.map(\.words))
+        XCTAssertEqual(absent.map(\.absent), [["thing"], ["thing"]])
+        let present = captions(bias: 20)
+        XCTAssertEqual(present.map(\.words), before.map(\.words))
+        XCTAssertEqual(present.map(\.absent), [[], []])
         XCTAssertEqual(captions(bias: -20, grounding: .off).map(\.words), before.map(\.words))
     }
 }

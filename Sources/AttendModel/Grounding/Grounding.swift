@@ -104,12 +104,17 @@ extension ImageNetClassifier {
 }
 
 extension ObjectPresence {
+    /// The objects that one image's presence probabilities (J) call absent, in output order.
+    public func absentObjects(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [PresenceObject] {
+        precondition(probabilities.count == objectCount, "one probability per object")
+        return zip(objects, probabilities).filter { $0.1 < options.absentThreshold }.map(\.0)
+    }
+
     /// The tokens of the objects that one image's presence probabilities (J) call absent.
     public func absentTokens(_ probabilities: ArraySlice<Float>, vocabulary: Vocabulary,
                              options: GroundingOptions) -> Set<Int32> {
-        precondition(probabilities.count == objectCount, "one probability per object")
         var tokens: Set<Int32> = []
-        for (object, p) in zip(objects, probabilities) where p < options.absentThreshold {
+        for object in absentObjects(probabilities, options: options) {
             for word in object.words {
                 let id = vocabulary.id(of: word)
                 if id != Vocabulary.unknown { tokens.insert(Int32(id)) }
