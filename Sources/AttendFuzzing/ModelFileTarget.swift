@@ -23,7 +23,17 @@ extension FuzzTarget {
         },
         seeds: {
             let model = Model.referenceRandom(configName: "tiny", vocabularySize: 8, seed: 1)
-            return [ModelFile.Storage.float32, .float16].compactMap { try? ModelFile.encode(model, storage: $0) }
-                .flatMap { [[1] + $0, [0] + $0] }
+            // The same model with a classifier and presence heads (format version 5), so that their headers and
+            // tensors are reached too.
+            var grounded = model
+            let C = model.config.gridChannels
+            grounded.classifier = ImageNetClassifier(
+                classes: [ImageNetClass(name: "tabby", word: "cat", also: ["cats"]), ImageNetClass(name: "espresso", word: nil)],
+                weight: [Float](repeating: 0.5, count: 2 * C), bias: [0, 1])
+            grounded.presence = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man", "men"])],
+                                               weight: [Float](repeating: 0.25, count: C), bias: [-1])
+            let files = [ModelFile.Storage.float32, .float16].compactMap { try? ModelFile.encode(model, storage: $0) }
+                + [try? ModelFile.encode(grounded, storage: .float16)].compactMap { $0 }
+            return files.flatMap { [[1] + $0, [0] + $0] }
         })
 }
