@@ -58,14 +58,15 @@ public final class ImageCaptioner: @unchecked Sendable {
         return captioner.caption(images: normalized(pixels), count: pixels.count, options: options)
     }
 
-    /// What the encoder's ImageNet classifier sees in pictures already at the model's size: the caption words whose
-    /// classes hold at least `threshold`, most probable first. Nil when the model has no classifier.
-    public func labels(pixels: [RGBImage], threshold: Float) -> [[ImageLabel]]? {
-        guard captioner.model.classifier != nil else { return nil }
+    /// What the model's heads see in pictures already at the model's size: the caption words whose ImageNet classes
+    /// hold at least `threshold`, and the objects whose presence heads give at least `threshold`, most probable first.
+    /// Nil when the model has neither head.
+    public func sights(pixels: [RGBImage], threshold: Float) -> [ImageSight]? {
+        guard captioner.model.classifier != nil || captioner.model.presence != nil else { return nil }
         if pixels.isEmpty { return [] }
         let tensor = normalized(pixels)
         let grid = tensor.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: pixels.count) }
-        return captioner.labels(grid: grid, count: pixels.count, threshold: threshold)
+        return captioner.sights(grid: grid, count: pixels.count, threshold: threshold)
     }
 
     /// (B, 3, S, S) the pictures, normalised as the model's encoder wants.

@@ -60,11 +60,24 @@ public final class Captioner: @unchecked Sendable {
         return captions
     }
 
-    /// grid (B, L, C) → each image's labels at least `threshold` probable; empty without a classifier.
-    public func labels(grid: [Float], count: Int, threshold: Float) -> [[ImageLabel]] {
-        guard let classifier = model.classifier else { return Array(repeating: [], count: count) }
-        let K = classifier.classCount
-        let probabilities = classifier.probabilities(grid: grid, images: count)
-        return (0..<count).map { classifier.labels(probabilities[($0 * K)..<(($0 + 1) * K)], threshold: threshold) }
+    /// grid (B, L, C) → what each image's heads see at least `threshold` probable: the classifier's labels and the
+    /// presence heads' objects (each empty without its head).
+    public func sights(grid: [Float], count: Int, threshold: Float) -> [ImageSight] {
+        var sights = Array(repeating: ImageSight(), count: count)
+        if let classifier = model.classifier {
+            let K = classifier.classCount
+            let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
+            for i in 0..<count {
+                sights[i].labels = classifier.labels(probabilities[(i * K)..<((i + 1) * K)], threshold: threshold)
+            }
+        }
+        if let presence = model.presence {
+            let J = presence.objectCount
+            let probabilities = presence.probabilities(grid: grid, images: count)     // (B, J)
+            for i in 0..<count {
+                sights[i].objects = presence.scores(probabilities[(i * J)..<((i + 1) * J)], threshold: threshold)
+            }
+        }
+        return sights
     }
 }

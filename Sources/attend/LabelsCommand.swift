@@ -11,8 +11,10 @@ struct LabelsCommand: ParsableCommand {
         abstract: "Print what the encoder's ImageNet classifier sees in images, as caption words.",
         discussion: """
             One line per label: path, word, probability (the sum over the classes the word names) and the most \
-            probable of those classes. Exit status: 0 every image labelled, 1 some image failed (each named on \
-            standard error), 2 the model could not be loaded or has no classifier, 64 usage error.
+            probable of those classes. A model with object-presence heads adds one line per object: path, object, \
+            its head's probability, and "presence". Exit status: 0 every image labelled, 1 some image failed \
+            (each named on standard error), 2 the model could not be loaded or has neither a classifier nor \
+            presence heads, 64 usage error.
             """)
 
     @Argument(help: "Image files (JPEG or PNG, recognised by content).")
@@ -21,10 +23,10 @@ struct LabelsCommand: ParsableCommand {
     @Option(help: "Model file, or the name of one in models/ (default: 'default', or $ATTEND_MODEL).")
     var model: String?
 
-    @Option(help: "Print the words whose classes hold at least this probability.")
+    @Option(help: "Print the words whose classes hold at least this probability, and the objects whose presence heads give at least this.")
     var threshold: Float = GroundingOptions().reportThreshold
 
-    @Flag(help: "One JSON object per image: {\"path\", \"labels\": [{\"word\", \"probability\", \"classes\"}]}.")
+    @Flag(help: "One JSON object per image: {\"path\", \"labels\": [{\"word\", \"probability\", \"classes\"}], \"objects\": [{\"name\", \"probability\"}]}.")
     var json = false
 
     @OptionGroup var imageOptions: ImageOptions
@@ -41,15 +43,16 @@ struct LabelsCommand: ParsableCommand {
             printError("attend: \(error)")
             throw ExitCode(2)
         }
-        guard captioner.captioner.model.classifier != nil else {
-            printError("attend: \(captioner.modelPath): the model has no ImageNet classifier")
+        let model = captioner.captioner.model
+        guard model.classifier != nil || model.presence != nil else {
+            printError("attend: \(captioner.modelPath): the model has no ImageNet classifier and no presence heads")
             throw ExitCode(2)
         }
         var failed = false
         for path in images {
             do {
                 let pixels = try captioner.load(file: path, decoding: imageOptions.decodeOptions).pixels
-                print(lines(path: path, labels: captioner.labels(pixels: [pixels], threshold: threshold)![0]))
+                print(lines(path: path, sight: captioner.sights(pixels: [pixels], threshold: threshold)![0]))
             } catch let error as ImageError {
                 report(path, error)
                 failed = true
@@ -61,17 +64,19 @@ struct LabelsCommand: ParsableCommand {
         if failed { throw ExitCode.failure }
     }
 
-    private func lines(path: String, labels: [ImageLabel]) -> String {
+    private func lines(path: String, sight: ImageSight) -> String {
         if json {
-            struct Line: Encodable { var path: String; var labels: [ImageLabel] }
+            struct Line: Encodable { var path: String; var labels: [ImageLabel]; var objects: [ObjectScore] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: (try? encoder.encode(Line(path: path, labels: labels))) ?? Data(), as: UTF8.self)
+            let line = Line(path: path, labels: sight.labels, objects: sight.objects)
+            return String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self)
         }
-        if labels.isEmpty { return "\(path)\t-" }
-        return labels.map { label in
+        let labels = sight.labels.map { label in
             let classes = label.classes.map { "\($0.name) \(String(format: "%.2f", $0.probability))" }
             return "\(path)\t\(label.word)\t\(String(format: "%.2f", label.probability))\t\(classes.joined(separator: ", "))"
-        }.joined(separator: "\n")
+        }
+        let objects = sight.objects.map { "\(path)\t\($0.name)\t\(String(format: "%.2f", $0.probability))\tpresence" }
+        return labels.isEmpty && objects.isEmpty ? "\(path)\t-" : (labels + objects).joined(separator: "\n")
     }
 }

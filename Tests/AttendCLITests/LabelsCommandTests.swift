@@ -28,10 +28,27 @@ final class LabelsCommandTests: XCTestCase {
         XCTAssertTrue(probabilities.allSatisfy { $0 >= 0.05 })
     }
 
+    /// The default's presence heads: a line for the man behind the camera, and in JSON every object at least as
+    /// probable as asked, most probable first.
+    func testPresenceHeadsSeeThePersonBehindTheCamera() throws {
+        let run = try attend(["labels", samples + "/camera.png"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let person = try XCTUnwrap(lines.first { $0.count == 4 && $0[1] == "person" && $0[3] == "presence" }, run.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(Float(person[2])), 0.5)
+        let json = try attend(["labels", "--json", "--threshold", "0.01", samples + "/camera.png"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let objects = try XCTUnwrap(object["objects"] as? [[String: Any]])
+        XCTAssertEqual(objects.first?["name"] as? String, "person")
+        let probabilities = objects.compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(probabilities, probabilities.sorted(by: >))
+        XCTAssertTrue(probabilities.allSatisfy { $0 >= 0.01 })
+    }
+
     func testAModelWithoutAClassifierIsRefused() throws {
         let run = try attend(["labels", "--model", "shapes", samples + "/scene-01.png"])
         XCTAssertEqual(run.status, 2)
-        XCTAssertTrue(run.stderr.contains("has no ImageNet classifier"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("has no ImageNet classifier and no presence heads"), run.stderr)
     }
 
     /// The decoder alone calls the cat a dog; grounded in the classifier's "cat" (0.98) the caption names a cat

@@ -86,6 +86,12 @@ final class ObjectPresenceTests: XCTestCase {
         XCTAssertEqual(constraints.banned, [5], "dog and dogs are required by a label")
     }
 
+    func testScoresAreTheObjectsAboveTheThresholdMostProbableFirst() {
+        let heads = randomHeads(channels: 3, seed: 1)
+        XCTAssertEqual(heads.scores([0.2, 0.7][...], threshold: 0.1).map(\.name), ["dog", "person"])
+        XCTAssertEqual(heads.scores([0.2, 0.7][...], threshold: 0.5), [ObjectScore(name: "dog", probability: 0.7)])
+    }
+
     func testPresenceRoundTripsThroughTheModelFileAsVersion5() throws {
         var model = Model.referenceRandom(configName: "lite0-tiny", vocabularySize: 12, seed: 1)
         let plainBytes = try ModelFile.encode(model)

@@ -18,6 +18,24 @@ public struct ImageLabel: Codable, Equatable, Sendable {
     public var classes: [ClassScore]
 }
 
+/// An object and its presence head's probability that a caption of the photo names it.
+public struct ObjectScore: Codable, Equatable, Sendable {
+    public var name: String
+    public var probability: Float
+
+    public init(name: String, probability: Float) {
+        self.name = name
+        self.probability = probability
+    }
+}
+
+/// What a model's heads see in one photo: the classifier's labels and the presence heads' objects, each at least as
+/// probable as asked, most probable first; empty for a model without the head.
+public struct ImageSight: Equatable, Sendable {
+    public var labels: [ImageLabel] = []
+    public var objects: [ObjectScore] = []
+}
+
 extension ImageNetClassifier {
     /// Every word's probability mass for one image's class probabilities (K).
     public func wordMass(_ probabilities: ArraySlice<Float>) -> [String: Float] {

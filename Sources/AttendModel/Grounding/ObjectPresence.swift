@@ -68,6 +68,14 @@ public struct ObjectPresence: Sendable {
         return logits.map(sigmoid)
     }
 
+    /// The objects of one image's probabilities (J) at least `threshold` probable, most probable first (ties by name).
+    public func scores(_ probabilities: ArraySlice<Float>, threshold: Float) -> [ObjectScore] {
+        precondition(probabilities.count == objectCount, "one probability per object")
+        return zip(objects, probabilities).filter { $0.1 >= threshold }
+            .map { ObjectScore(name: $0.0.name, probability: $0.1) }
+            .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.name < $1.name }
+    }
+
     /// The mean binary cross-entropy over `pooled` (N, C) against `labels` (N, J) of 0 and 1, and its gradient
     /// with respect to the weight (J, C) and bias (J).
     public func lossAndGradient(pooled: [Float], labels: [Float], images N: Int)
