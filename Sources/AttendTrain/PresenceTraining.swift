@@ -51,10 +51,7 @@ public func fitObjectPresence(objects: [PresenceObject], pooled: [Float], labels
     let J = objects.count, C = pooled.count / N
     precondition(J > 0 && labels.count == N * J && pooled.count == N * C, "pooled must be (N, C), labels (N, J)")
     // Start from each object's base rate, so the first steps learn the photos, not the prior.
-    var bias = (0..<J).map { j -> Float in
-        let rate = min(max((0..<N).reduce(Float(0)) { $0 + labels[$1 * J + j] } / Float(N), 1e-3), 1 - 1e-3)
-        return log(rate / (1 - rate))
-    }
+    var bias = presenceRates(labels: labels, images: N).map(logit)
     var weight = [Float](repeating: 0, count: J * C)                 // (J, C)
     var moments = (first: [Float](repeating: 0, count: J * C + J), second: [Float](repeating: 0, count: J * C + J))
     let (beta1, beta2, epsilon): (Float, Float, Float) = (0.9, 0.999, 1e-8)
@@ -73,6 +70,15 @@ public func fitObjectPresence(objects: [PresenceObject], pooled: [Float], labels
     }
     return ObjectPresence(objects: objects, weight: weight, bias: bias)
 }
+
+/// Each object's share of the N photos whose labels are (N, J), kept inside [0.001, 0.999]: (J).
+public func presenceRates(labels: [Float], images N: Int) -> [Float] {
+    let J = labels.count / N
+    return (0..<J).map { j in min(max((0..<N).reduce(Float(0)) { $0 + labels[$1 * J + j] } / Float(N), 1e-3), 1 - 1e-3) }
+}
+
+/// log(p / (1 − p))
+func logit(_ p: Float) -> Float { log(p / (1 - p)) }
 
 /// The area under the ROC curve of `scores` for binary `labels`: the chance that a random positive outscores a
 /// random negative (ties count half). Nil without both kinds.

@@ -195,9 +195,11 @@ public final class TrainingRun {
             throw TrainingRunError(path: source.trainingDescription, reason: "no object is named by "
                                    + "\(settings.minimumPhotos) training photos")
         }
-        let objects = names.map { PresenceObject(name: $0, words: words.singleWords(of: $0)) }
         let train = try pooledGrids(file: file, names: trainNames)
         let labels = presenceLabels(references: trainNames.map(corpus.references), objects: names, words: words)
+        let objects = zip(names, presenceRates(labels: labels, images: trainNames.count)).map {
+            PresenceObject(name: $0, words: words.singleWords(of: $0), share: $1)
+        }
         let presence = fitObjectPresence(objects: objects, pooled: train, labels: labels, images: trainNames.count,
                                          settings: settings)
         if let dev = corpus.devSplit.map(corpus.split) {

@@ -130,6 +130,12 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertTrue(fitted.stderr.contains("presence heads: 2 objects (person, dog)"), fitted.stderr)
         let before = try ModelFile.read(path: frozen), after = try ModelFile.read(path: out)
         XCTAssertEqual(after.presence?.objects.map(\.name), ["person", "dog"])
+        // Each head records its object's share of the training photos: the odd-numbered ones show a man.
+        let training = try String(contentsOfFile: corpus + "/Flickr_8k.trainImages.txt", encoding: .utf8)
+            .split(separator: "\n").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        let manShare = Float(training.filter { $0 % 2 == 1 }.count) / Float(training.count)
+        XCTAssertEqual(try XCTUnwrap(after.presence?.objects[0].share), manShare, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(after.presence?.objects[1].share), 1 - manShare, accuracy: 1e-6)
         XCTAssertEqual(after.parameters, before.parameters, "every other tensor is kept")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out))[8], 5)
         let caption = try attend(["caption", "--model", out, corpus + "/images/00000.png"])

@@ -86,6 +86,19 @@ final class ObjectPresenceTests: XCTestCase {
         XCTAssertEqual(constraints.banned, [5], "dog and dogs are required by a label")
     }
 
+    /// An object is absent under the threshold, or under its share of the training photos, whichever is higher;
+    /// a threshold of 0 turns the rule off, shares included.
+    func testAnObjectUnderItsTrainingShareIsAbsent() {
+        let shared = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man"], share: 0.8),
+                                              PresenceObject(name: "dog", words: ["dog"], share: 0.01)],
+                                    weight: [0, 0], bias: [0, 0])
+        let options = GroundingOptions(absentThreshold: 0.05)
+        XCTAssertEqual(shared.absentObjects([0.7, 0.5][...], options: options).map(\.name), ["person"])
+        XCTAssertEqual(shared.absentObjects([0.9, 0.04][...], options: options).map(\.name), ["dog"])
+        XCTAssertEqual(shared.absentObjects([0.81, 0.05][...], options: options).map(\.name), [])
+        XCTAssertEqual(shared.absentObjects([0.01, 0.01][...], options: GroundingOptions(absentThreshold: 0)), [])
+    }
+
     func testScoresAreTheObjectsAboveTheThresholdMostProbableFirst() {
         let heads = randomHeads(channels: 3, seed: 1)
         XCTAssertEqual(heads.scores([0.2, 0.7][...], threshold: 0.1).map(\.name), ["dog", "person"])
@@ -96,11 +109,13 @@ final class ObjectPresenceTests: XCTestCase {
         var model = Model.referenceRandom(configName: "lite0-tiny", vocabularySize: 12, seed: 1)
         let plainBytes = try ModelFile.encode(model)
         XCTAssertEqual(plainBytes[8], 3, "a soft model without heads keeps version 3")
-        model.presence = randomHeads(channels: model.config.gridChannels, seed: 9)
+        let heads = randomHeads(channels: model.config.gridChannels, seed: 9)
+        let sharedObjects = [PresenceObject(name: "person", words: ["man", "men"], share: 0.78), objects[1]]
+        model.presence = ObjectPresence(objects: sharedObjects, weight: heads.weight, bias: heads.bias)
         let bytes = try ModelFile.encode(model)
         XCTAssertEqual(bytes[8], 5)
         let decoded = try ModelFile.decode(bytes, path: "m.attend")
-        XCTAssertEqual(decoded.presence?.objects, objects)
+        XCTAssertEqual(decoded.presence?.objects, sharedObjects, "the share is kept, and a missing one stays nil")
         XCTAssertEqual(decoded.presence?.weight, model.presence?.weight)
         XCTAssertEqual(decoded.presence?.bias, model.presence?.bias)
         XCTAssertEqual(decoded.parameters, model.parameters)

@@ -47,6 +47,45 @@ final class PresenceTrainingTests: XCTestCase {
         XCTAssertLessThan(gradient.bias.map(abs).max()!, 1e-3)
     }
 
+    /// Photos of an object common in training (80% of them) whose features are Gaussian around one mean when it is
+    /// there and another when not. The fitted head gives a photo less than the object's training share exactly
+    /// where the photo's likelihood ratio, from the two Gaussians, is below 1: the evidence the share rule reads.
+    func testAHeadUnderItsTrainingShareMeansEvidenceAgainst() throws {
+        let (C, rate) = (3, Float(0.8))
+        let (present, absent): ([Float], [Float]) = ([1, 0.5, 0], [-0.5, 0, 0.25])
+        func sample(_ count: Int, seed: UInt64) -> (pooled: [Float], labels: [Float]) {
+            var generator = SeededGenerator(seed: seed)
+            var pooled: [Float] = [], labels: [Float] = []
+            for _ in 0..<count {
+                let label: Float = Float(generator.next() % 1000) < rate * 1000 ? 1 : 0
+                pooled += (label == 1 ? present : absent).map { $0 + generator.nextNormal() }
+                labels.append(label)
+            }
+            return (pooled, labels)
+        }
+        let train = sample(20_000, seed: 5), heldOut = sample(500, seed: 6)
+        var settings = PresenceTrainingSettings()
+        settings.steps = 1500
+        settings.learningRate = 0.02
+        settings.weightDecay = 0
+        let heads = fitObjectPresence(objects: [PresenceObject(name: "a", words: ["a"])], pooled: train.pooled,
+                                      labels: train.labels, images: 20_000, settings: settings)
+        let share = try XCTUnwrap(presenceRates(labels: train.labels, images: 20_000).first)
+        XCTAssertEqual(share, rate, accuracy: 0.01)
+        let probabilities = heads.probabilities(pooled: heldOut.pooled, images: 500)
+        // log N(x; μ₁, I) − log N(x; μ₀, I) = (μ₁ − μ₀)·x − (|μ₁|² − |μ₀|²)/2
+        let halfNormDifference = zip(present, absent).reduce(Float(0)) { $0 + ($1.0 * $1.0 - $1.1 * $1.1) / 2 }
+        var judged = 0
+        for n in 0..<500 {
+            let x = heldOut.pooled[(n * C)..<((n + 1) * C)]
+            let logRatio = zip(zip(present, absent), x).reduce(-halfNormDifference) { $0 + ($1.0.0 - $1.0.1) * $1.1 }
+            guard abs(logRatio) > 0.2 else { continue }   // the fit's error decides the boundary's few photos
+            judged += 1
+            XCTAssertEqual(probabilities[n] < share, logRatio < 0, "photo \(n): log ratio \(logRatio)")
+        }
+        XCTAssertGreaterThan(judged, 400)
+    }
+
     /// AUC against the fraction of (positive, negative) pairs ranked right, ties half, on scores with ties.
     func testAreaUnderROCMatchesPairCounting() throws {
         var generator = SeededGenerator(seed: 3)

@@ -16,15 +16,21 @@ public struct PresenceObject: Codable, Equatable, Sendable {
     public var name: String
     /// Single caption words that name it, singular and plural ("man", "men", "people"), banned together.
     public var words: [String]
+    /// The share of the training photos whose references name it: the prior the head was fitted under. A head
+    /// that gives a photo less than this finds the photo less likely to show the object than the average training
+    /// photo (its likelihood ratio is below 1). Nil in files whose heads were fitted without recording it.
+    public var share: Float?
 
-    public init(name: String, words: [String]) {
+    public init(name: String, words: [String], share: Float? = nil) {
         self.name = name
         self.words = words
+        self.share = share
     }
 
     /// Why this entry cannot be used, or nil.
     func problem() -> String? {
         if name.isEmpty { return "empty object name" }
+        if let share, !(share > 0 && share < 1) { return "share \(share) of object \"\(name)\" is not in (0, 1)" }
         for word in words where word.isEmpty || Vocabulary.tokenize(word) != [word] {
             return "word \"\(word)\" is not one lowercase caption token"
         }
