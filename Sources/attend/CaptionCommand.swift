@@ -114,7 +114,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "An object word covering many classes (\"dog\") whose classes hold less than this is not written.")
     var banThreshold: Float = GroundingOptions().banThreshold
 
-    @Option(help: "An object (person, car, couch) whose presence head gives less than this is not named (models with presence heads).")
+    @Option(help: "An object (person, car, couch) whose presence head gives less than this, or less than the object's share of the training photos, is not named (models with presence heads; 0 turns the rule off).")
     var absentThreshold: Float = GroundingOptions().absentThreshold
 
     @Option(help: "A hard-attention model's context per word: expectation (β Σ α a, as the authors' sampler at test time), argmax (the most probable location) or sample (a location drawn from α, seeded by the picture). Soft models ignore it.")
