@@ -26,7 +26,7 @@ struct LabelsCommand: ParsableCommand {
     @Option(help: "Print the words whose classes hold at least this probability, and the objects whose presence heads give at least this.")
     var threshold: Float = GroundingOptions().reportThreshold
 
-    @Flag(help: "One JSON object per image: {\"path\", \"labels\": [{\"word\", \"probability\", \"classes\"}], \"objects\": [{\"name\", \"probability\"}]}.")
+    @Flag(help: "One JSON object per image: {\"path\", \"labels\": [{\"word\", \"probability\", \"classes\"}], \"objects\": [{\"name\", \"probability\", \"share\"}]}; an object's share is that of its head's training photos, and a probability below it is evidence against the object.")
     var json = false
 
     @OptionGroup var imageOptions: ImageOptions

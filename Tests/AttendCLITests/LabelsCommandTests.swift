@@ -40,6 +40,10 @@ final class LabelsCommandTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let objects = try XCTUnwrap(object["objects"] as? [[String: Any]])
         XCTAssertEqual(objects.first?["name"] as? String, "person")
+        // The person's share of the training photos comes with it, and the photographer is above it.
+        let share = try XCTUnwrap(objects.first?["share"] as? Double)
+        XCTAssertEqual(share, 0.772, accuracy: 0.001)
+        XCTAssertGreaterThan(try XCTUnwrap(objects.first?["probability"] as? Double), share)
         let probabilities = objects.compactMap { $0["probability"] as? Double }
         XCTAssertEqual(probabilities, probabilities.sorted(by: >))
         XCTAssertTrue(probabilities.allSatisfy { $0 >= 0.01 })

@@ -103,6 +103,9 @@ final class ObjectPresenceTests: XCTestCase {
         let heads = randomHeads(channels: 3, seed: 1)
         XCTAssertEqual(heads.scores([0.2, 0.7][...], threshold: 0.1).map(\.name), ["dog", "person"])
         XCTAssertEqual(heads.scores([0.2, 0.7][...], threshold: 0.5), [ObjectScore(name: "dog", probability: 0.7)])
+        let shared = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man"], share: 0.8)],
+                                    weight: [0], bias: [0])
+        XCTAssertEqual(shared.scores([0.6][...], threshold: 0.5), [ObjectScore(name: "person", probability: 0.6, share: 0.8)])
     }
 
     func testPresenceRoundTripsThroughTheModelFileAsVersion5() throws {

@@ -22,10 +22,13 @@ public struct ImageLabel: Codable, Equatable, Sendable {
 public struct ObjectScore: Codable, Equatable, Sendable {
     public var name: String
     public var probability: Float
+    /// The object's share of the head's training photos: a probability below it is evidence against the object.
+    public var share: Float?
 
-    public init(name: String, probability: Float) {
+    public init(name: String, probability: Float, share: Float? = nil) {
         self.name = name
         self.probability = probability
+        self.share = share
     }
 }
 

@@ -78,7 +78,7 @@ public struct ObjectPresence: Sendable {
     public func scores(_ probabilities: ArraySlice<Float>, threshold: Float) -> [ObjectScore] {
         precondition(probabilities.count == objectCount, "one probability per object")
         return zip(objects, probabilities).filter { $0.1 >= threshold }
-            .map { ObjectScore(name: $0.0.name, probability: $0.1) }
+            .map { ObjectScore(name: $0.0.name, probability: $0.1, share: $0.0.share) }
             .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.name < $1.name }
     }
 
