@@ -8,6 +8,10 @@ import Foundation
 @inlinable
 public func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
+/// log(p / (1 − p)): sigmoid's inverse.
+@inlinable
+public func logit(_ p: Float) -> Float { logf(p / (1 - p)) }
+
 /// x[i] = tanh(x[i]) for `count` entries.
 @inlinable
 public func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {

@@ -1,4 +1,5 @@
 import AttendEval
+import AttendMath
 import AttendModel
 import Foundation
 
@@ -40,9 +41,14 @@ public func presenceLabels(references: [[String]], objects: [String], words: Obj
 public func presenceObjects(references: [[String]], words: ObjectWords, minimumPhotos: Int) -> [String] {
     let all = words.categories
     let labels = presenceLabels(references: references, objects: all, words: words)
-    return all.indices.filter { j in
-        (0..<references.count).reduce(0) { $0 + Int(labels[$1 * all.count + j]) } >= minimumPhotos
-    }.map { all[$0] }
+    let counts = presenceCounts(labels: labels, images: references.count)
+    return all.indices.filter { counts[$0] >= minimumPhotos }.map { all[$0] }
+}
+
+/// How many of the N photos whose labels are (N, J) show each object: (J).
+func presenceCounts(labels: [Float], images N: Int) -> [Int] {
+    let J = labels.count / N
+    return (0..<J).map { j in (0..<N).reduce(0) { $0 + Int(labels[$1 * J + j]) } }
 }
 
 /// Heads for `objects` fitted to pooled (N, C) features and their labels (N, J).
@@ -73,12 +79,8 @@ public func fitObjectPresence(objects: [PresenceObject], pooled: [Float], labels
 
 /// Each object's share of the N photos whose labels are (N, J), kept inside [0.001, 0.999]: (J).
 public func presenceRates(labels: [Float], images N: Int) -> [Float] {
-    let J = labels.count / N
-    return (0..<J).map { j in min(max((0..<N).reduce(Float(0)) { $0 + labels[$1 * J + j] } / Float(N), 1e-3), 1 - 1e-3) }
+    presenceCounts(labels: labels, images: N).map { min(max(Float($0) / Float(N), 1e-3), 1 - 1e-3) }
 }
-
-/// log(p / (1 − p))
-func logit(_ p: Float) -> Float { log(p / (1 - p)) }
 
 /// The area under the ROC curve of `scores` for binary `labels`: the chance that a random positive outscores a
 /// random negative (ties count half). Nil without both kinds.

@@ -120,5 +120,3 @@ public func meanPooled(grid: [Float], images N: Int, channels C: Int) -> [Float]
     for i in pooled.indices { pooled[i] *= scale }
     return pooled
 }
-
-private func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
