@@ -8,6 +8,16 @@
 public struct Vocabulary: Equatable, Sendable {
     public static let specialTokens = ["<pad>", "<start>", "<end>", "<unk>"]
     public static let pad = 0, start = 1, end = 2, unknown = 3
+    /// The words a repeated pair may end in (the repetition rule, `CaptionOptions.noRepeatNgram`): English function
+    /// words (articles, prepositions, conjunctions, auxiliaries) and colours, which captions rightly repeat: "a man
+    /// on a bike on a road", "a red circle and a red square". A pair ending in any other word is what a decoding
+    /// loop repeats: "a bike on a bike", "a white dog is playing with a white dog".
+    public static let repeatableWords = [
+        "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "into", "onto", "with", "by", "for", "from",
+        "over", "under", "near", "through", "down", "up", "across", "along", "behind", "while", "is", "are", "its",
+        "his", "her", "their",
+        "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
+    ]
 
     public let words: [String]
     private let index: [String: Int]

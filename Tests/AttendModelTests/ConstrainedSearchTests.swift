@@ -4,10 +4,20 @@ import XCTest
 /// Constrained beam search against brute force: on a tiny model with a beam wide enough to keep every hypothesis,
 /// the search must return exactly the caption that enumerating every word sequence finds (the best by mean
 /// log-probability among the captions that meet the most constraints, finished ones first); with a narrow beam it
-/// must still meet every constraint that fits in the word limit.
+/// must still meet every constraint that fits in the word limit. The repetition rule is checked the same way: the
+/// search equals the best of the enumerated captions that repeat no n-gram, except one ending in a function word.
 final class ConstrainedSearchTests: XCTestCase {
     // 4 special tokens and 5 words, ids 4...8.
-    let model = Model.referenceRandom(configName: "tiny", vocabularySize: 9, seed: 5)
+    var model = ConstrainedSearchTests.tinyModel(functionWordID: 4)
+
+    /// The same weights whatever the words; the word at `functionWordID` is "a", a function word that may end a
+    /// repeated n-gram.
+    static func tinyModel(functionWordID: Int) -> Model {
+        var words = (4..<9).map { "w\($0 - 4)" }
+        words[functionWordID - 4] = "a"
+        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + words)
+        return Model.random(config: ModelConfig.named("tiny")!, vocabulary: vocabulary, seed: 5, randomizeAll: true)
+    }
     let maxWords = 3
 
     /// log p of each token of `ids` (+ <end> when `finished`) for image 0, one teacher-forced step at a time.
@@ -31,7 +41,7 @@ final class ConstrainedSearchTests: XCTestCase {
 
     /// Every caption of at most `maxWords` tokens: finished ones (words then <end>), and unfinished ones of
     /// `maxWords` words.
-    func everyCaption(banned: Set<Int32>) -> [(ids: [Int32], finished: Bool)] {
+    func everyCaption(banned: Set<Int32>, maxWords: Int) -> [(ids: [Int32], finished: Bool)] {
         let words = (4..<Int32(model.config.vocabularySize)).filter { !banned.contains($0) }
         var result: [(ids: [Int32], finished: Bool)] = [([], true)]
         var frontier: [[Int32]] = [[]]
@@ -51,13 +61,23 @@ final class ConstrainedSearchTests: XCTestCase {
         }.count
     }
 
-    /// The caption the search must return: of every caption, those meeting the most constraints; of these the
-    /// finished ones if any; the best by mean log-probability per token (<end> included).
-    func bruteForce(_ rules: DecodingConstraints, picture: [Float]) -> (ids: [Int32], finished: Bool) {
+    /// True when some n-gram of `ids` occurs twice and does not end in one of `repeatable`.
+    func repeatsNgram(_ ids: [Int32], n: Int, repeatable: Set<Int32>) -> Bool {
+        guard n > 0, ids.count > n else { return false }
+        let grams = (0...(ids.count - n)).map { Array(ids[$0..<($0 + n)]) }.filter { !repeatable.contains($0.last!) }
+        return Set(grams.map { $0.map(String.init).joined(separator: " ") }).count < grams.count
+    }
+
+    /// The caption the search must return: of every caption (none repeating an n-gram of `noRepeatNgram` words),
+    /// those meeting the most constraints; of these the finished ones if any; the best by mean log-probability per
+    /// token (<end> included).
+    func bruteForce(_ rules: DecodingConstraints, picture: [Float], maxWords: Int = 3,
+                    noRepeatNgram: Int = 0) -> (ids: [Int32], finished: Bool) {
         let captioner = Captioner(model: model)
         let grid = picture.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
         let prepared = captioner.decoder.prepare(grid: grid, images: 1)
-        let all = everyCaption(banned: rules.banned)
+        let all = everyCaption(banned: rules.banned, maxWords: maxWords)
+            .filter { !repeatsNgram($0.ids, n: noRepeatNgram, repeatable: [Int32(model.vocabulary.id(of: "a"))]) }
         let most = all.map { metCount($0.ids, rules.required) }.max()!
         let meeting = all.filter { metCount($0.ids, rules.required) == most }
         let ended = meeting.filter(\.finished)
@@ -68,12 +88,14 @@ final class ConstrainedSearchTests: XCTestCase {
         return (ended.isEmpty ? meeting : ended).max { mean($0) < mean($1) }!
     }
 
-    func search(_ rules: DecodingConstraints, picture: [Float], beam: Int, maxWords: Int) -> Caption {
+    func search(_ rules: DecodingConstraints, picture: [Float], beam: Int, maxWords: Int,
+                noRepeatNgram: Int = 0) -> Caption {
         let captioner = Captioner(model: model)
         let grid = picture.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
         let prepared = captioner.decoder.prepare(grid: grid, images: 1)
         return beamSearch(decoder: captioner.decoder, prepared: prepared, images: 1, vocabulary: model.vocabulary,
-                          options: CaptionOptions(beamSize: beam, maxWords: maxWords, lengthExponent: 1),
+                          options: CaptionOptions(beamSize: beam, maxWords: maxWords, noRepeatNgram: noRepeatNgram,
+                                                  lengthExponent: 1),
                           constraints: [rules])[0]
     }
 
@@ -102,6 +124,30 @@ final class ConstrainedSearchTests: XCTestCase {
                 XCTAssertEqual(found.finished, best.finished)
             }
         }
+    }
+
+    /// With "a" at id 4 the rule changes captions; at id 8, the word these pictures' captions repeat, the best
+    /// captions repeat it.
+    func testRepetitionRuleEqualsBruteForce() {
+        var changed = 0, repeatingFunctionWord = 0
+        for functionWordID in [4, 8] {
+            model = Self.tinyModel(functionWordID: functionWordID)
+            for (p, picture) in pictures(3).enumerated() {
+                for n in [1, 2] {
+                    for rules in [DecodingConstraints(), DecodingConstraints(required: [[[6]]])] {
+                        let found = search(rules, picture: picture, beam: 2_000, maxWords: 4, noRepeatNgram: n)
+                        let best = bruteForce(rules, picture: picture, maxWords: 4, noRepeatNgram: n)
+                        XCTAssertEqual(found.tokens.map { Int32($0.id) }, best.ids,
+                                       "a = \(functionWordID), picture \(p), n \(n), \(rules.required)")
+                        XCTAssertEqual(found.finished, best.finished)
+                        if best.ids != bruteForce(rules, picture: picture, maxWords: 4).ids { changed += 1 }
+                        if repeatsNgram(best.ids, n: n, repeatable: []) { repeatingFunctionWord += 1 }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(changed, 0, "the rule changes no caption of these pictures: the check proves nothing")
+        XCTAssertGreaterThan(repeatingFunctionWord, 0, "no caption repeats the function word: untested")
     }
 
     func testNarrowBeamMeetsEveryConstraintThatFits() {

@@ -110,14 +110,14 @@ final class ReferenceForwardTests: XCTestCase {
                                           seed: fixture.seed)
         let captioner = Captioner(model: model)
         let images = Self.inputImages(batch: fixture.batch, size: model.config.imageSize)
-        // The reference bans only <pad> and <start>.
+        // The reference bans only <pad> and <start>: no repetition rule.
         let greedy = captioner.caption(images: images, count: fixture.batch,
                                        options: CaptionOptions(beamSize: 1, maxWords: fixture.max_words,
-                                                               allowUnknown: true))
+                                                               noRepeatNgram: 0, allowUnknown: true))
         // The reference ranks finished hypotheses by their mean log-probability per token: α = 1.
         let beam = captioner.caption(images: images, count: fixture.batch,
                                      options: CaptionOptions(beamSize: 3, maxWords: fixture.max_words,
-                                                             lengthExponent: 1, allowUnknown: true))
+                                                             noRepeatNgram: 0, lengthExponent: 1, allowUnknown: true))
         for (b, image) in fixture.images.enumerated() {
             let greedyIds = greedy[b].tokens.map(\.id) + (greedy[b].end.map { [$0.id] } ?? [])
             XCTAssertEqual(greedyIds, image.greedy_ids, "image \(b) greedy")
