@@ -1,5 +1,5 @@
-"""The page of `attend serve` in headless Chromium: upload, caption, a word's attention, keys, the sheet's
-download, phone width, a refused file.
+"""The page of `attend serve` in headless Chromium: upload, caption, what grounded it, a word's attention, keys, the
+sheet's download, phone width, a refused file.
 
 Run by scripts/serve_browser_test.sh, which starts the server. Exits non-zero on the first failed check.
 """
@@ -30,6 +30,35 @@ def canvas_digest(driver):
     return hashlib.sha256(url.encode()).hexdigest()
 
 
+def grounding_shown(driver):
+    """The response's labels and absent objects, and the grounding line's text and titles ('' when hidden)."""
+    result = driver.execute_script("return state.result;")
+    line = driver.find_element(By.ID, "grounding")
+    shown = line.text + " " + " ".join(b.get_attribute("title") or "" for b in line.find_elements(By.TAG_NAME, "b"))
+    return result.get("labels") or [], result.get("absent") or [], shown.strip() if line.is_displayed() else ""
+
+
+def check_grounding(driver, wait):
+    """The line under the caption names every label and absent object of the response, or is hidden when there
+    are none; 'Grounded' off asks for the decoder alone (no labels), and on again restores them."""
+    labels, absent, text = grounding_shown(driver)
+    if labels or absent:
+        check(all(l["word"] in text for l in labels) and all(a in text for a in absent),
+              f"the labels and the absent objects are shown: '{text}'")
+    else:
+        check(text == "", "a model without a classifier or presence heads shows no grounding line")
+    for grounded in (False, True):
+        driver.execute_script("window.previousResult = state.result;")
+        driver.find_element(By.ID, "grounded").click()
+        wait.until(lambda d: d.execute_script("return state.result !== window.previousResult;"))
+        now_labels, now_absent, now_text = grounding_shown(driver)
+        if grounded:
+            check((now_labels, now_absent) == (labels, absent), "'Grounded' on again brings the labels back")
+        else:
+            check(not now_labels and not now_absent and now_text == "",
+                  "'Grounded' off captions with the decoder alone: no labels, nothing absent")
+
+
 def main(page, image, docs):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -49,6 +78,8 @@ def main(page, image, docs):
         words = driver.find_elements(By.CSS_SELECTOR, "#words button")
         check(len(caption.split()) >= 2, f"a caption appears: '{caption}'")
         check(words[-1].text == "<end>", f"{len(words)} word buttons, <end> last")
+        check_grounding(driver, wait)
+        words = driver.find_elements(By.CSS_SELECTOR, "#words button")   # the re-captions drew new buttons
         before = canvas_digest(driver)
 
         ActionChains(driver).move_to_element(words[1]).perform()

@@ -11,7 +11,9 @@ import Foundation
 /// the model's square (bilinear, cell centres, edges flat), blurred by σ = 20/224 of the side with the
 /// kernel renormalised at the borders, stretched to the photo's aspect, divided by its maximum, then
 /// viridis blended at ½ over the photo; a hard-attention model's word also outlines its cell (`location`).
-/// "Download sheet" fetches `/v1/overlay` for the same file.
+/// "Download sheet" fetches `/v1/overlay` for the same file. Under the caption, for a model with a classifier or
+/// presence heads, what grounded the words: the labels the classifier sees and the objects its heads call absent;
+/// "Grounded" off asks for the decoder alone (`labels=0`).
 enum ServePage {
     /// The page, with the sheet's own colour map written into it (one definition of viridis).
     static let html = template.replacingOccurrences(
@@ -55,6 +57,9 @@ enum ServePage {
   #words button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
   #words button.end { font-style: italic; color: var(--quiet); }
   #words button.end[aria-pressed="true"] { color: #fff; }
+  #grounding { margin: 0 0 10px; color: var(--quiet); font-size: .95rem; }
+  #grounding[hidden] { display: none; }
+  #grounding b { color: var(--ink); font-weight: 600; }
   #detail { margin: 10px 0; min-height: 1.5em; font-variant-numeric: tabular-nums; }
   .bar { display: inline-block; vertical-align: middle; width: 80px; height: 8px; background: var(--line); border-radius: 4px;
          overflow: hidden; margin: 0 6px; }
@@ -80,6 +85,7 @@ enum ServePage {
     <label>Beam <select id="beam" aria-label="Beam width">
       <option value="1">1 (greedy)</option><option value="3" selected>3</option><option value="5">5</option>
     </select></label>
+    <label><input id="grounded" type="checkbox" checked> Grounded in what the encoder sees</label>
     <span id="model"></span>
   </div>
   <div id="status" role="status" aria-live="polite"></div>
@@ -88,6 +94,7 @@ enum ServePage {
       <canvas id="view" width="640" height="480" role="img" aria-label="The photo"></canvas>
     </figure>
     <p id="caption"></p>
+    <p id="grounding" hidden></p>
     <div id="words" role="toolbar" aria-label="Words of the caption: arrow keys move between them"></div>
     <div id="detail" aria-live="polite"></div>
     <button id="download" type="button">Download sheet (PNG)</button>
@@ -215,6 +222,7 @@ function select(i, focus) {
 function showResult(result) {
   state.result = result; state.maps = []; state.selected = -1;
   $("caption").textContent = result.caption || "(no words)";
+  showGrounding(result);
   const words = $("words"); words.innerHTML = "";
   result.words.forEach((w, i) => {
     const b = document.createElement("button");
@@ -227,6 +235,30 @@ function showResult(result) {
   });
   $("result").hidden = false;
   select(-1, false);
+}
+
+// What grounded the words: "Sees cat 98% (Egyptian cat 87%), tripod 97%. Not named: person (absent)."
+function showGrounding(result) {
+  const line = $("grounding"), labels = result.labels || [], absent = result.absent || [];
+  line.textContent = "";
+  const percent = (p) => `${Math.round(100 * p)}%`;
+  if (labels.length > 0) {
+    line.append("Sees ");
+    labels.forEach((label, i) => {
+      const word = document.createElement("b"); word.textContent = label.word;
+      const top = (label.classes || [])[0];
+      const classes = top && top.name !== label.word ? ` (${top.name} ${percent(top.probability)})` : "";
+      line.append(i > 0 ? ", " : "", word, ` ${percent(label.probability)}${classes}`);
+    });
+    line.append(". ");
+  }
+  if (absent.length > 0) {   // the heads' order, person first; the whole list on hover
+    const names = document.createElement("b"); names.textContent = absent.slice(0, 3).join(", ");
+    names.title = absent.join(", ");
+    const more = absent.length > 3 ? ` and ${absent.length - 3} more` : "";
+    line.append("Called absent, so not named: ", names, `${more}.`);
+  }
+  line.hidden = labels.length === 0 && absent.length === 0;
 }
 
 $("words").addEventListener("keydown", (e) => {
@@ -242,7 +274,7 @@ $("words").addEventListener("keydown", (e) => {
 
 // ---- Talking to the service
 function setStatus(text, isError) { const s = $("status"); s.textContent = text; s.className = isError ? "error" : ""; s.setAttribute("role", isError ? "alert" : "status"); }
-function query() { return `?beam=${encodeURIComponent($("beam").value)}`; }
+function query() { return `?beam=${encodeURIComponent($("beam").value)}&labels=${$("grounded").checked ? 1 : 0}`; }
 function contentType(file) { return /^image\/(jpeg|png)$/.test(file.type) ? file.type : "application/octet-stream"; }
 async function refusal(response) {
   try { const body = await response.json(); if (body && body.error) return `${body.error} (HTTP ${response.status})`; } catch (_) {}
@@ -275,6 +307,7 @@ async function caption(file) {
 
 $("file").addEventListener("change", (e) => { const f = e.target.files[0]; if (f) caption(f); });
 $("beam").addEventListener("change", () => { if (state.file) caption(state.file); });
+$("grounded").addEventListener("change", () => { if (state.file) caption(state.file); });
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
