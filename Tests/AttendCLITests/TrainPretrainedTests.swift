@@ -115,7 +115,7 @@ final class TrainPretrainedTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         let none = try attend(common + ["--start-from", frozen, "--presence", "--out", out])
         XCTAssertNotEqual(none.status, 0)
-        XCTAssertTrue(none.stderr.contains("no object is named by 50 training photos"), none.stderr)
+        XCTAssertTrue(none.stderr.contains("no object is named by 30 training photos"), none.stderr)
 
         let tokens = corpus + "/Flickr8k.token.txt"
         let lines = try String(contentsOfFile: tokens, encoding: .utf8).split(separator: "\n").map { line in
