@@ -328,31 +328,32 @@ private func expansions(of live: [Hypothesis], logProbabilities: UnsafePointer<F
     for (h, hypothesis) in live.enumerated() {
         let row = logProbabilities + hypothesis.row * V
         let repeating = hypothesis.repeatingWords(n: options.noRepeatNgram, repeatable: repeatable)
-        let skipped = 3 + rules.banned.count + repeating.count   // <pad>, <start>, <unk>, and the words not allowed
-        var words = topIndices(row, count: V, k: 2 * K + skipped).map(Int32.init)
-        for word in hypothesis.state.advancing(hypothesis.ids, required: rules.required) where !words.contains(word) {
+        func allowed(_ id: Int32) -> Bool {
+            if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { return false }
+            if id == Int32(Vocabulary.unknown) && !options.allowUnknown { return false }
+            return !rules.banned.contains(id) && !repeating.contains(id)
+        }
+        var words = topIndices(row, count: V, k: 2 * K) { allowed(Int32($0)) }.map(Int32.init)
+        for word in hypothesis.state.advancing(hypothesis.ids, required: rules.required)
+        where !words.contains(word) && allowed(word) {
             words.append(word)
         }
-        for id in words {
-            if id == Int32(Vocabulary.pad) || id == Int32(Vocabulary.start) { continue }
-            if id == Int32(Vocabulary.unknown) && !options.allowUnknown { continue }
-            if rules.banned.contains(id) { continue }
-            if repeating.contains(id) { continue }
-            candidates.append((hypothesis.score + row[Int(id)], h, id))
-        }
+        for id in words { candidates.append((hypothesis.score + row[Int(id)], h, id)) }
     }
     candidates.sort { $0.score > $1.score }
     return candidates
 }
 
-/// Indices of the k largest entries of row (count), largest first.
-private func topIndices(_ row: UnsafePointer<Float>, count: Int, k: Int) -> [Int] {
+/// Indices of the k largest entries of row (count) that are `allowed`, largest first. `allowed` is asked only of the
+/// entries that would enter the k best, a few dozen of thousands, so a long list of banned words costs nothing.
+private func topIndices(_ row: UnsafePointer<Float>, count: Int, k: Int, allowed: (Int) -> Bool) -> [Int] {
     let k = min(k, count)
     var best: [(value: Float, index: Int)] = []
     best.reserveCapacity(k + 1)
     for i in 0..<count {
         let value = row[i]
         if best.count == k && value <= best[k - 1].value { continue }
+        if !allowed(i) { continue }
         var position = best.count
         while position > 0 && best[position - 1].value < value { position -= 1 }
         best.insert((value, i), at: position)
