@@ -16,7 +16,7 @@ public struct CaptionOptions: Sendable, Equatable {
     public var maxWords = 20
     /// When > 0, a word that would repeat an n-gram of this length already in the hypothesis is not allowed, unless
     /// the word is one that captions rightly repeat (`Vocabulary.repeatableWords`: "on a … on a", "a red circle and a
-    /// red square"), and no word follows itself. 2 by default: it stops the
+    /// red square"). 2 by default: it stops the
     /// loops of "a man is riding a bike on a bike" and scored +1.0 CIDEr-D on Flickr8k's dev split and +0.2 on the
     /// COCO photos with the default model (docs/GROUNDING.md). 0 turns it off.
     public var noRepeatNgram = 2
@@ -106,13 +106,11 @@ private struct Hypothesis {
     }
 
     /// The words that would repeat an n-gram of length n already present: each word that followed an earlier
-    /// occurrence of the hypothesis's last n − 1 words, except `repeatable` ones (Vocabulary.repeatableWords); and
-    /// the last word itself, which no caption writes twice in a row ("a swing swing", "are are").
+    /// occurrence of the hypothesis's last n − 1 words, except `repeatable` ones (Vocabulary.repeatableWords).
     func repeatingWords(n: Int, repeatable: Set<Int32>) -> Set<Int32> {
-        guard n > 0, let last = ids.last else { return [] }
-        var words: Set<Int32> = [last]
-        guard ids.count >= n else { return words }
+        guard n > 0, ids.count >= n else { return [] }
         let tail = ids.suffix(n - 1)
+        var words: Set<Int32> = []
         for start in 0...(ids.count - n) where ids[start..<(start + n - 1)].elementsEqual(tail) {
             let word = ids[start + n - 1]
             if !repeatable.contains(word) { words.insert(word) }

@@ -61,12 +61,9 @@ final class ConstrainedSearchTests: XCTestCase {
         }.count
     }
 
-    /// True when some n-gram of `ids` occurs twice and does not end in one of `repeatable`, or (n > 0) a word
-    /// follows itself.
+    /// True when some n-gram of `ids` occurs twice and does not end in one of `repeatable`.
     func repeatsNgram(_ ids: [Int32], n: Int, repeatable: Set<Int32>) -> Bool {
-        guard n > 0 else { return false }
-        if zip(ids, ids.dropFirst()).contains(where: { $0 == $1 }) { return true }
-        guard ids.count > n else { return false }
+        guard n > 0, ids.count > n else { return false }
         let grams = (0...(ids.count - n)).map { Array(ids[$0..<($0 + n)]) }.filter { !repeatable.contains($0.last!) }
         return Set(grams.map { $0.map(String.init).joined(separator: " ") }).count < grams.count
     }
