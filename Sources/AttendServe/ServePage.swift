@@ -237,7 +237,8 @@ function showResult(result) {
   select(-1, false);
 }
 
-// What grounded the words: "Sees cat 98% (Egyptian cat 87%), tripod 97%. Not named: person (absent)."
+// What grounded the words: "Sees cat 98% (Egyptian cat 87%). Called absent, so not named: person, bicycle, car and
+// 22 more."
 function showGrounding(result) {
   const line = $("grounding"), labels = result.labels || [], absent = result.absent || [];
   line.textContent = "";
