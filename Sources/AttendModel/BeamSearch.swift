@@ -252,18 +252,20 @@ public func beamSearch(decoder: InferenceDecoder, prepared: InferenceDecoder.Pre
     }
 
     return (0..<images).map { image in
-        // Of the hypotheses that meet the most constraints (a constraint the search could not meet is dropped), the
-        // finished ones if any, ranked by score / length^α.
-        let pool = finished[image] + live[image]
-        let most = pool.map(\.state.metCount).max() ?? 0
-        let meeting = pool.filter { $0.state.metCount == most }
-        let ended = meeting.filter { $0.ids.last == Int32(Vocabulary.end) }
-        let α = options.lengthExponent
-        guard let best = (ended.isEmpty ? meeting : ended).max(by: { $0.normalized(α) < $1.normalized(α) }) else {
-            return Caption(tokens: [], end: nil, logProbability: 0, normalizedScore: 0)   // every word was banned
-        }
-        return best.caption(vocabulary: vocabulary, lengthExponent: α)
+        bestCaption(of: finished[image] + live[image], vocabulary: vocabulary, lengthExponent: options.lengthExponent)
     }
+}
+
+/// One image's caption: of the hypotheses that meet the most constraints (a constraint the search could not meet is
+/// dropped), the finished ones if any, ranked by score / length^α.
+private func bestCaption(of pool: [Hypothesis], vocabulary: Vocabulary, lengthExponent α: Float) -> Caption {
+    let most = pool.map(\.state.metCount).max() ?? 0
+    let meeting = pool.filter { $0.state.metCount == most }
+    let ended = meeting.filter { $0.ids.last == Int32(Vocabulary.end) }
+    guard let best = (ended.isEmpty ? meeting : ended).max(by: { $0.normalized(α) < $1.normalized(α) }) else {
+        return Caption(tokens: [], end: nil, logProbability: 0, normalizedScore: 0)   // every word was banned
+    }
+    return best.caption(vocabulary: vocabulary, lengthExponent: α)
 }
 
 /// Hard attention's draws for `.sample` decoding: a generator per image, seeded by the image's own annotations, so

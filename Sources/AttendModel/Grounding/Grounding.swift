@@ -12,8 +12,8 @@
 // "people" in a photo of an empty street), unless a confident label asks for that very word, when its head says a
 // reference caption would name it with less than `absentThreshold` probability, or with less than the share of
 // training photos that show it. The second clause is the photo's own evidence against the object (a likelihood
-// ratio below 1), whatever the prior: the heads learned Flickr8k's, where 77% of training photos show people, and under it a
-// kitchen is "probably a person"; a photo library's prior is unknown.
+// ratio below 1), whatever the prior: the heads learned Flickr8k's, where 77% of training photos show people, and
+// under it a kitchen is "probably a person"; a photo library's prior is unknown.
 
 public struct GroundingOptions: Sendable, Equatable {
     /// Off: captions come from the decoder alone (`--no-labels`).
