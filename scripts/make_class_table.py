@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Makes data/imagenet-words.tsv: for each of the 1,000 ImageNet classes, the plain caption word that names it
-(or nothing), and the other caption words that name the same thing.
+(or nothing), the other caption words that name the same thing, and the broad kind of thing it is.
 
     pip download --no-deps -d /tmp/timm timm && unzip -o /tmp/timm/timm-*.whl 'timm/data/_info/*' -d /tmp/timm
     apt-get install wordnet                       # WordNet 3.0, whose noun offsets are ImageNet's wnids
     python3 scripts/make_class_table.py --synsets /tmp/timm/timm/data/_info/imagenet_synsets.txt \\
         --corpus ../shared/data/flickr8k/Flickr8k.token.txt ../shared/data/caption-text/*.tsv \\
         --out data/imagenet-words.tsv
+
+The table's own wnid column is the same class list, for a rebuild without timm:
+`grep -v '^#' data/imagenet-words.tsv | cut -f2 > /tmp/synsets.txt`; the rebuilt table is byte for byte the committed one.
 
 How a class finds its word, nearest first:
 1. A hand-reviewed override (OVERRIDES below, by wnid) decides outright; "" maps the class to nothing.
@@ -16,7 +19,9 @@ How a class finds its word, nearest first:
    captions) and that is not too generic to name a thing in a photo (GENERIC).
 A class whose search finds nothing maps to nothing. The "also" column lists the other caption words for the same
 thing: the word's regular plural and the frequent lemmas of its synset's hyponyms (for "dog": "dogs", "puppy", ...);
-a caption that writes any of them names the class's word.
+a caption that writes any of them names the class's word. The "kind" column names the broad kind of thing the class
+is, when it lies under one of KINDS' synsets (every animal class is under animal.n.01): grounded decoding judges a
+word whose classes are all of one kind by that kind's whole mass as well as by its own (docs/GROUNDING.md).
 
 The class list (wnids in the classifier's order) comes from timm's imagenet_synsets.txt (Apache-2.0); the names and
 the hypernym graph from WordNet 3.0 (Princeton University, WordNet 3.0 licence). The word counts come from caption
@@ -175,6 +180,11 @@ AMBIGUOUS = {"boxer", "boxers", "cardigan", "cardigans", "pointer", "pointers", 
 
 GROUP_ALSO_DEPTH = 3
 
+# Broad kinds of thing (synset offsets in WordNet 3.0): when the classifier gives a whole kind almost nothing, no
+# word of that kind is in the photo. Only kinds whose classes the classifier tells apart from the rest of a photo
+# belong here: every animal class shows an animal, while an "instrumentality" is most of a kitchen or a street.
+KINDS = [("animal", 1, "animal")]   # (lemma, WordNet sense number, kind)
+
 
 def tokenize(text):
     """attend's caption tokenisation (Sources/AttendModel/Vocabulary.swift): lowercase; every character that is
@@ -322,6 +332,7 @@ def main():
     synsets = read_wordnet(args.wordnet)
     counts = phrase_counts(args.corpus)
     groups = [(sense_offset(args.wordnet, lemma, sense), word) for lemma, sense, word in GROUPS]
+    kinds = [(sense_offset(args.wordnet, lemma, sense), kind) for lemma, sense, kind in KINDS]
     first_senses = read_first_senses(args.wordnet)
     names = {synsets[w[1:]][0][0] for w in wnids}
     unknown = sorted(set(OVERRIDES) - names)
@@ -357,14 +368,16 @@ def main():
                         break
         word = word or ""
         also = also_words(synsets, first_senses, counts, word, root) if word else []
-        rows.append((index, wnid, name, word, ",".join(also), how))
+        up = {o for o, _ in ancestors(synsets, offset, 20)}
+        kind = next((k for o, k in kinds if o in up), "")
+        rows.append((index, wnid, name, word, ",".join(also), kind))
 
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("# ImageNet-1k classes → caption words. Made by scripts/make_class_table.py (WordNet 3.0 hypernyms,\n")
         f.write("# caption-word counts, hand-reviewed overrides); see data/README.md for provenance and licence.\n")
-        f.write("# index\twnid\tclass\tword\talso\n")
-        for index, wnid, name, word, also, _ in rows:
-            f.write(f"{index}\t{wnid}\t{name}\t{word}\t{also}\n")
+        f.write("# index\twnid\tclass\tword\talso\tkind\n")
+        for row in rows:
+            f.write("\t".join(map(str, row)) + "\n")
     mapped = sum(1 for r in rows if r[3])
     print(f"{args.out}: {mapped} of 1000 classes named by {len({r[3] for r in rows if r[3]})} words")
 

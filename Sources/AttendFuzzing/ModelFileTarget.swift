@@ -28,7 +28,8 @@ extension FuzzTarget {
             var grounded = model
             let C = model.config.gridChannels
             grounded.classifier = ImageNetClassifier(
-                classes: [ImageNetClass(name: "tabby", word: "cat", also: ["cats"]), ImageNetClass(name: "espresso", word: nil)],
+                classes: [ImageNetClass(name: "tabby", word: "cat", also: ["cats"], kind: "animal"),
+                          ImageNetClass(name: "espresso", word: nil)],
                 weight: [Float](repeating: 0.5, count: 2 * C), bias: [0, 1])
             grounded.presence = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man", "men"])],
                                                weight: [Float](repeating: 0.25, count: C), bias: [-1])

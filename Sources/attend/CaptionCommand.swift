@@ -111,7 +111,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "A label at least this probable must be named in the caption (models with a classifier).")
     var labelThreshold: Float = GroundingOptions().constraintThreshold
 
-    @Option(help: "An object word covering many classes (\"dog\") whose classes hold less than this is not written.")
+    @Option(help: "An object word is not written when its classes (\"dog\": 118 breeds), or all the classes of its kind (\"cat\": every animal), hold less than this.")
     var banThreshold: Float = GroundingOptions().banThreshold
 
     @Option(help: "An object (person, car, couch) whose presence head gives less than this, or less than the object's share of the training photos, is not named (models with presence heads; 0 turns the rule off).")

@@ -6,11 +6,11 @@ import XCTest
 /// the classifier's round trip through the model file.
 final class ClassifierTests: XCTestCase {
     let table = """
-        # index\twnid\tclass\tword\talso
-        0\tn1\tEgyptian cat\tcat\tcats,kitten
-        1\tn2\ttabby\tcat\tcats,kitten
-        2\tn3\tespresso\tcoffee\t
-        3\tn4\tdrilling platform\t\t
+        # index\twnid\tclass\tword\talso\tkind
+        0\tn1\tEgyptian cat\tcat\tcats,kitten\tanimal
+        1\tn2\ttabby\tcat\tcats,kitten\tanimal
+        2\tn3\tespresso\tcoffee\t\t
+        3\tn4\tdrilling platform\t\t\t
         """
 
     func testTableLoads() throws {
@@ -19,16 +19,17 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(classes.map(\.word), ["cat", "cat", "coffee", nil])
         XCTAssertEqual(classes[0].also, ["cats", "kitten"])
         XCTAssertEqual(classes[2].also, [])
+        XCTAssertEqual(classes.map(\.kind), ["animal", "animal", nil, nil])
     }
 
     func testTableRefusals() {
         let cases: [(String, String)] = [
-            ("0\tn1\tcat\tcat", "t.tsv:1: 4 tab-separated fields, expected 5"),
-            ("1\tn1\tcat\tcat\t", "t.tsv:1: class index 1, expected 0"),
-            ("0\tn1\t\tcat\t", "t.tsv:1: empty class name"),
-            ("0\tn1\tcat\tCat\t", "t.tsv:1: word \"Cat\" is not lowercase caption tokens"),
-            ("0\tn1\tcat\t\tcats", "t.tsv:1: other words without a word"),
-            ("# c\n0\tn1\tcat\tcat\tcats,,x y!\t", "t.tsv:2: 6 tab-separated fields, expected 5"),
+            ("0\tn1\tcat\tcat\t", "t.tsv:1: 5 tab-separated fields, expected 6"),
+            ("1\tn1\tcat\tcat\t\t", "t.tsv:1: class index 1, expected 0"),
+            ("0\tn1\t\tcat\t\t", "t.tsv:1: empty class name"),
+            ("0\tn1\tcat\tCat\t\t", "t.tsv:1: word \"Cat\" is not lowercase caption tokens"),
+            ("0\tn1\tcat\t\tcats\t", "t.tsv:1: other words without a word"),
+            ("# c\n0\tn1\tcat\tcat\tcats,,x y!\tanimal\t", "t.tsv:2: 7 tab-separated fields, expected 6"),
         ]
         for (text, message) in cases {
             XCTAssertThrowsError(try ClassTable.parse(text, path: "t.tsv")) { XCTAssertEqual("\($0)", message) }
@@ -96,6 +97,61 @@ final class ClassifierTests: XCTestCase {
                                               options: options).banned, [], "two classes are too few to judge")
         XCTAssertEqual(classifier.constraints([0.5, 0.3, 0.1, 0.1][...], vocabulary: vocabulary, options: .off),
                        .none)
+    }
+
+    /// A word naming too few classes to judge is judged by its kind: banned with every other word of the kind when
+    /// the kind's classes hold almost nothing, kept when another class of the kind holds the mass (a cat beside a
+    /// dog); a word whose classes are of several kinds, or of none, is judged by its own classes alone.
+    func testAKindJudgesTheWordsOfItsClasses() throws {
+        let kinds = table + """
+
+            4\tn5\tbeagle\tdog\tdogs\tanimal
+            5\tn6\tsorrel\thorse\t\tanimal
+            6\tn7\thorse cart\thorse\t\t
+            """
+        let classes = try ClassTable.parse(kinds, path: "t.tsv", expected: 7)
+        let classifier = ImageNetClassifier(classes: classes, weight: [Float](repeating: 0, count: 7),
+                                            bias: [Float](repeating: 0, count: 7))
+        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["a", "cat", "dog", "horse", "coffee"])
+        let options = GroundingOptions(constraintThreshold: 0.5, banThreshold: 0.02, banMinimumClasses: 3)
+        //                 Egyptian cat, tabby, espresso, platform, beagle, sorrel, horse cart
+        let kitchen: [Float] = [0.004, 0.004, 0.5, 0.47, 0.006, 0.005, 0.011]   // animals 1.9%
+        XCTAssertEqual(classifier.constraints(kitchen[...], vocabulary: vocabulary, options: options).banned,
+                       [5, 6], "cat and dog: their 4 animal classes hold 1.9%; horse is also a cart")
+        let catAndDog: [Float] = [0.005, 0.005, 0.5, 0.1, 0.39, 0, 0]
+        XCTAssertEqual(classifier.constraints(catAndDog[...], vocabulary: vocabulary, options: options).banned, [],
+                       "the dog's mass keeps the cat's 1%")
+        let animals: [Float] = [0.005, 0.005, 0.5, 0.465, 0.005, 0.01, 0.01]      // animals 2.5%, the cat 1%
+        XCTAssertEqual(classifier.constraints(animals[...], vocabulary: vocabulary, options: options).banned, [])
+        var fewer = options
+        fewer.banMinimumClasses = 5
+        XCTAssertEqual(classifier.constraints(kitchen[...], vocabulary: vocabulary, options: fewer).banned, [],
+                       "four animal classes are too few to judge")
+        var empty = classifier.classes
+        empty[0].kind = ""
+        var model = Model.referenceRandom(configName: "lite0-tiny", vocabularySize: 12, seed: 1)
+        let C = model.config.gridChannels
+        model.classifier = ImageNetClassifier(classes: empty, weight: [Float](repeating: 0, count: 7 * C),
+                                              bias: [Float](repeating: 0, count: 7))
+        XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(model), path: "m.attend")) {
+            XCTAssertEqual("\($0)",
+                           "m.attend: model file header is invalid: classifier class \"Egyptian cat\": empty kind")
+        }
+    }
+
+    /// Every shipped model with a classifier carries data/imagenet-words.tsv as it is committed (after a change to
+    /// the table: `scripts/import_lite.py --replace-class-table models/NAME.attend`).
+    func testShippedModelsCarryTheCommittedTable() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let table = try ClassTable.read(path: repository.appendingPathComponent("data/imagenet-words.tsv").path,
+                                        expected: 1000)
+        for name in ["default", "hard"] {
+            let model = try ModelFile.read(path: repository.appendingPathComponent("models/\(name).attend").path)
+            let stored = model.classifier?.classes ?? []
+            let differs = zip(stored, table).first { $0 != $1 }.map { "first at \"\($0.0.name)\"" } ?? "a count"
+            XCTAssert(stored == table, "models/\(name).attend: its table differs (\(differs))")
+        }
     }
 
     func testClassifierRoundTripsThroughTheModelFile() throws {

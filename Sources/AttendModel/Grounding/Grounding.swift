@@ -5,9 +5,11 @@
 // - a word the classifier is confident of must appear in the caption: each confident label is a disjunctive
 //   constraint, met by its word or any word that names the same thing ("cat" or "kitten"), at most
 //   `maxConstraints` of them, each dropped if the model cannot write it (a word outside its vocabulary);
-// - an object word the classifier contradicts is not written: when every class that a widely covered word names
-//   (`banMinimumClasses` or more classes, such as "dog" over 118 breeds) holds less than `banThreshold` in all, the
-//   word and its other forms are banned.
+// - an object word the classifier contradicts is not written: when a group of classes that holds every class the word
+//   names, and is large enough to judge (`banMinimumClasses`), holds less than `banThreshold` in all, the word and
+//   its other forms are banned. The group is the word's own classes ("dog" over 118 breeds), or every class of the
+//   one kind they all are ("cat" names 5 classes, too few to judge, but all are animals: 398 classes that hold
+//   almost nothing in a kitchen, and hold the dog's mass in a photo of a cat beside a dog).
 // A model with object-presence heads (ObjectPresence.swift) adds a third: an object is not written ("man" and
 // "people" in a photo of an empty street), unless a confident label asks for that very word, when its head says a
 // reference caption would name it with less than `absentThreshold` probability, or with less than the share of
@@ -24,8 +26,8 @@ public struct GroundingOptions: Sendable, Equatable {
     public var maxConstraints = 3
     /// A word whose classes hold less than this is banned (when it names enough classes to be judged).
     public var banThreshold: Float = 0.02
-    /// Words naming fewer classes than this are never banned: the classifier's mass on a word with a single
-    /// class says little about whether it is in the photo.
+    /// Groups of fewer classes than this never ban a word: the classifier's mass on a single class says little
+    /// about whether its word is in the photo.
     public var banMinimumClasses = 10
     /// Labels at least this probable are reported beside the caption.
     public var reportThreshold: Float = 0.1
@@ -80,9 +82,7 @@ extension ImageNetClassifier {
             let phrases = forms(of: label.word).compactMap { phraseIDs($0, vocabulary: vocabulary) }
             if !phrases.isEmpty { result.required.append(phrases) }
         }
-        let mass = wordMass(probabilities)
-        for (word, classCount) in classCounts() where classCount >= options.banMinimumClasses {
-            guard mass[word, default: 0] < options.banThreshold else { continue }
+        for word in contradictedWords(probabilities, options: options) {
             for form in forms(of: word) {
                 if let ids = phraseIDs(form, vocabulary: vocabulary), ids.count == 1 { result.banned.insert(ids[0]) }
             }
@@ -99,11 +99,31 @@ extension ImageNetClassifier {
         return result
     }
 
-    /// How many classes each word names.
-    func classCounts() -> [(word: String, count: Int)] {
-        var counts: [String: Int] = [:]
-        for entry in classes { if let word = entry.word { counts[word, default: 0] += 1 } }
-        return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    /// The words that one image's class probabilities (K) contradict, in word order: those with a group of classes
+    /// (their own, or their kind's) of at least `banMinimumClasses` classes that holds less than `banThreshold`.
+    func contradictedWords(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [String] {
+        let base = probabilities.startIndex
+        var words: [String: (count: Int, mass: Float, kinds: Set<String?>)] = [:]
+        var kinds: [String: (count: Int, mass: Float)] = [:]
+        for (k, entry) in classes.enumerated() {
+            let p = probabilities[base + k]
+            if let word = entry.word {
+                words[word, default: (0, 0, [])].count += 1
+                words[word]!.mass += p
+                words[word]!.kinds.insert(entry.kind)
+            }
+            if let kind = entry.kind {
+                kinds[kind, default: (0, 0)].count += 1
+                kinds[kind]!.mass += p
+            }
+        }
+        func contradicts(_ group: (count: Int, mass: Float)) -> Bool {
+            group.count >= options.banMinimumClasses && group.mass < options.banThreshold
+        }
+        return words.filter { _, word in
+            let kind = word.kinds.count == 1 ? word.kinds.first! : nil
+            return contradicts((word.count, word.mass)) || kind.flatMap { kinds[$0] }.map(contradicts) == true
+        }.keys.sorted()
     }
 }
 
