@@ -4,16 +4,25 @@ import AttendModel
 //
 // The mean of several checkpoints of one run (taken while the learning rate anneals) sits nearer the middle
 // of the basin the optimizer circles in than any one of them. Batch-norm running statistics are averaged
-// like the weights.
+// like the weights. The ImageNet classifier and the presence heads are not trained by the steps whose checkpoints are
+// averaged (the classifier is the encoder package's, and the heads are fitted once, to a finished captioner), so
+// every checkpoint must carry the same ones, and the average carries them: it captions grounded as they do.
 
 /// The element-wise mean of `models`' parameters (in Double). The models must share configuration and
-/// vocabulary; `paths` name them in the error. The metadata is the last model's, plus "averaged_from".
+/// vocabulary, and the same classifier and presence heads (or none); `paths` name them in the error. The metadata is
+/// the last model's, plus "averaged_from".
 public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
     precondition(!models.isEmpty && models.count == paths.count, "one path per model, at least one model")
     let first = models[0]
     for (model, path) in zip(models, paths).dropFirst() {
         if let reason = mismatch(of: model, with: first, vocabularyOf: "\(paths[0])'s", configurationOf: "\(paths[0])'s") {
             throw CheckpointError.mismatch(path: path, reason: reason)
+        }
+        if model.classifier != first.classifier {
+            throw CheckpointError.mismatch(path: path, reason: "its ImageNet classifier differs from \(paths[0])'s")
+        }
+        if model.presence != first.presence {
+            throw CheckpointError.mismatch(path: path, reason: "its presence heads differ from \(paths[0])'s")
         }
     }
     var sum = [Double](repeating: 0, count: first.parameters.count)   // (P)
@@ -23,6 +32,8 @@ public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
     let count = Double(models.count)
     var metadata = models[models.count - 1].metadata
     metadata["averaged_from"] = paths.joined(separator: " ")
-    return Model(config: first.config, vocabulary: first.vocabulary, parameters: sum.map { Float($0 / count) },
-                 metadata: metadata)
+    var average = Model(config: first.config, vocabulary: first.vocabulary,
+                        parameters: sum.map { Float($0 / count) }, metadata: metadata)
+    (average.classifier, average.presence) = (first.classifier, first.presence)
+    return average
 }

@@ -10,7 +10,8 @@ struct AverageCommand: ParsableCommand {
         abstract: "Average the weights of checkpoints of one run into one model.",
         discussion: """
             The checkpoints must share configuration and vocabulary (snapshots of one run, e.g. copies of \
-            <out>.last taken while the learning rate anneals). Exit status: 0 written, 1 the checkpoints do \
+            <out>.last taken while the learning rate anneals), and their ImageNet classifier and presence heads, \
+            which the average keeps. Exit status: 0 written, 1 the checkpoints do \
             not fit together or the output cannot be written, 2 a checkpoint could not be read.
             """)
 

@@ -17,6 +17,34 @@ final class ModelAveragingTests: XCTestCase {
         XCTAssertEqual(try averageModels([models[0], models[0]], paths: ["x", "y"]).parameters, models[0].parameters)
     }
 
+    /// The classifier and presence heads are carried into the average (else it would caption ungrounded), and
+    /// checkpoints whose heads differ are refused.
+    func testTheClassifierAndPresenceHeadsAreCarried() throws {
+        let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["a", "cat", "man"])
+        let config = ModelConfig.named("tiny")!
+        let C = config.gridChannels
+        var models = (1...2).map { Model.random(config: config, vocabulary: vocabulary, seed: UInt64($0)) }
+        let classifier = ImageNetClassifier(classes: [ImageNetClass(name: "tabby", word: "cat", kind: "animal"),
+                                                      ImageNetClass(name: "espresso", word: nil)],
+                                            weight: (0..<(2 * C)).map { Float($0) / 10 }, bias: [0.5, -1])
+        let presence = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man"], share: 0.7)],
+                                      weight: (0..<C).map { Float($0) / 100 }, bias: [0.25])
+        for i in models.indices { (models[i].classifier, models[i].presence) = (classifier, presence) }
+        let average = try averageModels(models, paths: ["m1", "m2"])
+        XCTAssertEqual(average.classifier, classifier)
+        XCTAssertEqual(average.presence, presence)
+        var other = models[1]
+        other.classifier = ImageNetClassifier(classes: classifier.classes, weight: classifier.weight, bias: [0.5, -2])
+        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"])) { error in
+            XCTAssertEqual("\(error)", "m2: checkpoint does not fit this run: its ImageNet classifier differs from m1's")
+        }
+        other = models[1]
+        other.presence = nil
+        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"])) { error in
+            XCTAssertEqual("\(error)", "m2: checkpoint does not fit this run: its presence heads differ from m1's")
+        }
+    }
+
     func testCheckpointsOfAnotherVocabularyOrConfigurationAreRefused() {
         let config = ModelConfig.named("tiny")!
         let words = Vocabulary(words: Vocabulary.specialTokens + ["a", "b"])

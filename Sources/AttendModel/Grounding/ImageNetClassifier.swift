@@ -6,7 +6,7 @@ import AttendMath
 // the 1,000 ImageNet classes and a softmax. It reads the same (B, L, C) head grid the decoder attends over, so
 // labelling a photo costs one (C × K) product on top of captioning it.
 
-public struct ImageNetClassifier: Sendable {
+public struct ImageNetClassifier: Equatable, Sendable {
     /// The classes in output order, with their caption words.
     public let classes: [ImageNetClass]
     /// (K, C) K classes over C head channels.

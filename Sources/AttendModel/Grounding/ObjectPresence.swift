@@ -38,7 +38,7 @@ public struct PresenceObject: Codable, Equatable, Sendable {
     }
 }
 
-public struct ObjectPresence: Sendable {
+public struct ObjectPresence: Equatable, Sendable {
     /// The objects in output order.
     public let objects: [PresenceObject]
     /// (J, C) J objects over C head channels.
