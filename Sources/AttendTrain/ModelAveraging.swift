@@ -10,8 +10,8 @@ import AttendModel
 
 /// The element-wise mean of `models`' parameters (in Double). The models must share configuration and
 /// vocabulary, and the same classifier and presence heads (or none); `paths` name them in the error. The metadata is
-/// the last model's, plus "averaged_from".
-public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
+/// the last model's, with `command` (the averaging's own) after its commands, and "averaged_from".
+public func averageModels(_ models: [Model], paths: [String], command: String) throws -> Model {
     precondition(!models.isEmpty && models.count == paths.count, "one path per model, at least one model")
     let first = models[0]
     for (model, path) in zip(models, paths).dropFirst() {
@@ -31,6 +31,10 @@ public func averageModels(_ models: [Model], paths: [String]) throws -> Model {
     }
     let count = Double(models.count)
     var metadata = models[models.count - 1].metadata
+    if let last = metadata["command"] {
+        metadata["previous_commands"] = (metadata["previous_commands"].map { $0 + " ; " } ?? "") + last
+    }
+    metadata["command"] = command
     metadata["averaged_from"] = paths.joined(separator: " ")
     var average = Model(config: first.config, vocabulary: first.vocabulary,
                         parameters: sum.map { Float($0 / count) }, metadata: metadata)

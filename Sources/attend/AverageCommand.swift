@@ -34,7 +34,8 @@ struct AverageCommand: ParsableCommand {
             }
         }
         do {
-            try ModelFile.write(try averageModels(loaded, paths: models), to: out)
+            try ModelFile.write(try averageModels(loaded, paths: models,
+                                             command: CommandLine.arguments.joined(separator: " ")), to: out)
         } catch {
             FileHandle.standardError.write(Data("attend average: \(error)\n".utf8))
             throw ExitCode(1)

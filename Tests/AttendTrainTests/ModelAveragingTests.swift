@@ -6,15 +6,22 @@ final class ModelAveragingTests: XCTestCase {
     func testAverageIsTheElementwiseMeanOfEveryTensor() throws {
         let vocabulary = Vocabulary(words: Vocabulary.specialTokens + ["a", "b", "c"])
         let config = ModelConfig.named("tiny")!
-        let models = (1...3).map { Model.random(config: config, vocabulary: vocabulary, seed: UInt64($0), randomizeAll: true) }
-        let average = try averageModels(models, paths: ["one", "two", "three"])
+        var models = (1...3).map {
+            Model.random(config: config, vocabulary: vocabulary, seed: UInt64($0), randomizeAll: true)
+        }
+        models[2].metadata = ["command": "attend train --out three", "previous_commands": "attend train --out one"]
+        let average = try averageModels(models, paths: ["one", "two", "three"], command: "attend average")
         XCTAssertEqual(average.parameters.count, models[0].parameters.count)
         for i in stride(from: 0, to: average.parameters.count, by: 7) {
             let mean = (models[0].parameters[i] + models[1].parameters[i] + models[2].parameters[i]) / 3
             XCTAssertEqual(average.parameters[i], mean, accuracy: 1e-6 * max(1, abs(mean)))
         }
         XCTAssertEqual(average.metadata["averaged_from"], "one two three")
-        XCTAssertEqual(try averageModels([models[0], models[0]], paths: ["x", "y"]).parameters, models[0].parameters)
+        XCTAssertEqual(average.metadata["command"], "attend average")
+        XCTAssertEqual(average.metadata["previous_commands"], "attend train --out one ; attend train --out three",
+                       "the recipe so far, then the averaging")
+        XCTAssertEqual(try averageModels([models[0], models[0]], paths: ["x", "y"], command: "c").parameters,
+                       models[0].parameters)
     }
 
     /// The classifier and presence heads are carried into the average (else it would caption ungrounded), and
@@ -30,17 +37,18 @@ final class ModelAveragingTests: XCTestCase {
         let presence = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man"], share: 0.7)],
                                       weight: (0..<C).map { Float($0) / 100 }, bias: [0.25])
         for i in models.indices { (models[i].classifier, models[i].presence) = (classifier, presence) }
-        let average = try averageModels(models, paths: ["m1", "m2"])
+        let average = try averageModels(models, paths: ["m1", "m2"], command: "c")
         XCTAssertEqual(average.classifier, classifier)
         XCTAssertEqual(average.presence, presence)
         var other = models[1]
         other.classifier = ImageNetClassifier(classes: classifier.classes, weight: classifier.weight, bias: [0.5, -2])
-        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"])) { error in
-            XCTAssertEqual("\(error)", "m2: checkpoint does not fit this run: its ImageNet classifier differs from m1's")
+        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"], command: "c")) { error in
+            XCTAssertEqual("\(error)",
+                           "m2: checkpoint does not fit this run: its ImageNet classifier differs from m1's")
         }
         other = models[1]
         other.presence = nil
-        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"])) { error in
+        XCTAssertThrowsError(try averageModels([models[0], other], paths: ["m1", "m2"], command: "c")) { error in
             XCTAssertEqual("\(error)", "m2: checkpoint does not fit this run: its presence heads differ from m1's")
         }
     }
@@ -50,14 +58,14 @@ final class ModelAveragingTests: XCTestCase {
         let words = Vocabulary(words: Vocabulary.specialTokens + ["a", "b"])
         let otherWords = Vocabulary(words: Vocabulary.specialTokens + ["a", "c"])
         let model = Model.random(config: config, vocabulary: words, seed: 1)
-        XCTAssertThrowsError(try averageModels([model, Model.random(config: config, vocabulary: otherWords, seed: 2)],
-                                               paths: ["m1", "m2"])) { error in
+        let other = Model.random(config: config, vocabulary: otherWords, seed: 2)
+        XCTAssertThrowsError(try averageModels([model, other], paths: ["m1", "m2"], command: "c")) { error in
             XCTAssertEqual("\(error)", "m2: checkpoint does not fit this run: its vocabulary differs from m1's")
         }
         var wider = config
         wider.hiddenSize += 2
-        XCTAssertThrowsError(try averageModels([model, Model.random(config: wider, vocabulary: words, seed: 2)],
-                                               paths: ["m1", "m2"])) { error in
+        let widerModel = Model.random(config: wider, vocabulary: words, seed: 2)
+        XCTAssertThrowsError(try averageModels([model, widerModel], paths: ["m1", "m2"], command: "c")) { error in
             XCTAssertTrue("\(error)".contains("configuration differs"), "\(error)")
         }
     }
