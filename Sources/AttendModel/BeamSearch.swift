@@ -16,7 +16,7 @@ public struct CaptionOptions: Sendable, Equatable {
     public var maxWords = 20
     /// When > 0, a word that would repeat an n-gram of this length already in the hypothesis is not allowed, unless
     /// the word is one that captions rightly repeat (`Vocabulary.repeatableWords`: "on a … on a", "a red circle and a
-    /// red square"). 2 by default: it stops the loops of "a man is riding a bike on a bike", and scored +0.8 CIDEr-D
+    /// red square"). 2 by default: it stops the loops of "a man is riding a bike on a bike", and scored +0.6 CIDEr-D
     /// on Flickr8k's dev split and +0.3 on the COCO photos with the default model (docs/GROUNDING.md). 0: off.
     public var noRepeatNgram = 2
     /// α of the length normalisation score / length^α: 0 ranks by total log-probability (short captions win),
