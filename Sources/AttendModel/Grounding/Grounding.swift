@@ -8,8 +8,9 @@
 // - an object word the classifier contradicts is not written: when a group of classes that holds every class the word
 //   names, and is large enough to judge (`banMinimumClasses`), holds less than `banThreshold` in all, the word and
 //   its other forms are banned. The group is the word's own classes ("dog" over 118 breeds), or every class of the
-//   one kind they all are ("cat" names 5 classes, too few to judge, but all are animals: 398 classes that hold
-//   almost nothing in a kitchen, and hold the dog's mass in a photo of a cat beside a dog).
+//   one kind its classes are, with its own ("cat" names 5 classes, too few to judge, but all are animals: 398
+//   classes that hold almost nothing in a kitchen, and hold the dog's mass in a photo of a cat beside a dog; "horse"
+//   names an animal and the horse cart, and is judged by the animals and the cart).
 // A model with object-presence heads (ObjectPresence.swift) adds a third: an object is not written ("man" and
 // "people" in a photo of an empty street), unless a confident label asks for that very word, when its head says a
 // reference caption would name it with less than `absentThreshold` probability, or with less than the share of
@@ -100,17 +101,22 @@ extension ImageNetClassifier {
     }
 
     /// The words that one image's class probabilities (K) contradict, in word order: those with a group of classes
-    /// (their own, or their kind's) of at least `banMinimumClasses` classes that holds less than `banThreshold`.
+    /// (their own, or their kind's with their own) of at least `banMinimumClasses` classes that holds less than
+    /// `banThreshold`. A word whose classes are of several kinds has no kind group.
     func contradictedWords(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [String] {
         let base = probabilities.startIndex
-        var words: [String: (count: Int, mass: Float, kinds: Set<String?>)] = [:]
+        // Per word: its classes, and among them those of no kind, with their mass; the kinds of the others.
+        var words: [String: (count: Int, mass: Float, kinds: Set<String>, unkinded: Int, unkindedMass: Float)] = [:]
         var kinds: [String: (count: Int, mass: Float)] = [:]
         for (k, entry) in classes.enumerated() {
             let p = probabilities[base + k]
             if let word = entry.word {
-                words[word, default: (0, 0, [])].count += 1
+                words[word, default: (0, 0, [], 0, 0)].count += 1
                 words[word]!.mass += p
-                words[word]!.kinds.insert(entry.kind)
+                if let kind = entry.kind { words[word]!.kinds.insert(kind) } else {
+                    words[word]!.unkinded += 1
+                    words[word]!.unkindedMass += p
+                }
             }
             if let kind = entry.kind {
                 kinds[kind, default: (0, 0)].count += 1
@@ -121,8 +127,9 @@ extension ImageNetClassifier {
             group.count >= options.banMinimumClasses && group.mass < options.banThreshold
         }
         return words.filter { _, word in
-            let kind = word.kinds.count == 1 ? word.kinds.first! : nil
-            return contradicts((word.count, word.mass)) || kind.flatMap { kinds[$0] }.map(contradicts) == true
+            guard !contradicts((word.count, word.mass)) else { return true }
+            guard word.kinds.count == 1, let kind = kinds[word.kinds.first!] else { return false }
+            return contradicts((kind.count + word.unkinded, kind.mass + word.unkindedMass))
         }.keys.sorted()
     }
 }
