@@ -25,8 +25,11 @@ public func averageModels(_ models: [Model], paths: [String], command: String) t
             throw CheckpointError.mismatch(path: path, reason: "its presence heads differ from \(paths[0])'s")
         }
     }
-    var sum = [Double](repeating: 0, count: first.parameters.count)   // (P)
-    for model in models {
+    // Started from the first model rather than from +0, so that a weight every model holds is kept to the bit
+    // (−0 stays −0): an average of checkpoints with the same frozen encoder has that encoder's very bytes, and the
+    // feature cache keyed by them is reused.
+    var sum = first.parameters.map(Double.init)   // (P)
+    for model in models.dropFirst() {
         for i in sum.indices { sum[i] += Double(model.parameters[i]) }
     }
     let count = Double(models.count)

@@ -20,8 +20,11 @@ final class ModelAveragingTests: XCTestCase {
         XCTAssertEqual(average.metadata["command"], "attend average")
         XCTAssertEqual(average.metadata["previous_commands"], "attend train --out one ; attend train --out three",
                        "the recipe so far, then the averaging")
-        XCTAssertEqual(try averageModels([models[0], models[0]], paths: ["x", "y"], command: "c").parameters,
-                       models[0].parameters)
+        var zeros = models[0]
+        zeros.parameters[0] = -0.0
+        let same = try averageModels([zeros, zeros], paths: ["x", "y"], command: "c").parameters
+        let changed = zip(same, zeros.parameters).filter { $0.bitPattern != $1.bitPattern }.count
+        XCTAssertEqual(changed, 0, "every bit of a weight both models hold is kept (-0 stays -0)")
     }
 
     /// The classifier and presence heads are carried into the average (else it would caption ungrounded), and
