@@ -343,11 +343,11 @@ def main():
         offset = wnid[1:]
         name = synsets[offset][0][0]
         chain = ancestors(synsets, offset, MAX_DEPTH)
+        up = {o for o, _ in ancestors(synsets, offset, 20)}   # every hypernym, for the groups and the kinds
         word, root, how = None, offset, "search"
         if name in OVERRIDES:
             word, how = OVERRIDES[name], "review"
         else:
-            up = {o for o, _ in ancestors(synsets, offset, 20)}
             for group, group_word in groups:
                 if group in up:
                     word, root, how = group_word, group, "group"
@@ -368,7 +368,6 @@ def main():
                         break
         word = word or ""
         also = also_words(synsets, first_senses, counts, word, root) if word else []
-        up = {o for o, _ in ancestors(synsets, offset, 20)}
         kind = next((k for o, k in kinds if o in up), "")
         rows.append((index, wnid, name, word, ",".join(also), kind))
 
