@@ -105,32 +105,40 @@ extension ImageNetClassifier {
     /// `banThreshold`. A word whose classes are of several kinds has no kind group.
     func contradictedWords(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [String] {
         let base = probabilities.startIndex
-        // Per word: its classes, and among them those of no kind, with their mass; the kinds of the others.
-        var words: [String: (count: Int, mass: Float, kinds: Set<String>, unkinded: Int, unkindedMass: Float)] = [:]
-        var kinds: [String: (count: Int, mass: Float)] = [:]
+        // Per word: all its classes, those of them of no kind, and the kinds of the others.
+        var words: [String: (own: ClassGroup, kindless: ClassGroup, kinds: Set<String>)] = [:]
+        var kinds: [String: ClassGroup] = [:]
         for (k, entry) in classes.enumerated() {
             let p = probabilities[base + k]
             if let word = entry.word {
-                words[word, default: (0, 0, [], 0, 0)].count += 1
-                words[word]!.mass += p
-                if let kind = entry.kind { words[word]!.kinds.insert(kind) } else {
-                    words[word]!.unkinded += 1
-                    words[word]!.unkindedMass += p
-                }
+                words[word, default: (ClassGroup(), ClassGroup(), [])].own.add(p)
+                if let kind = entry.kind { words[word]!.kinds.insert(kind) } else { words[word]!.kindless.add(p) }
             }
-            if let kind = entry.kind {
-                kinds[kind, default: (0, 0)].count += 1
-                kinds[kind]!.mass += p
-            }
+            if let kind = entry.kind { kinds[kind, default: ClassGroup()].add(p) }
         }
-        func contradicts(_ group: (count: Int, mass: Float)) -> Bool {
+        func contradicts(_ group: ClassGroup) -> Bool {
             group.count >= options.banMinimumClasses && group.mass < options.banThreshold
         }
         return words.filter { _, word in
-            guard !contradicts((word.count, word.mass)) else { return true }
+            guard !contradicts(word.own) else { return true }
             guard word.kinds.count == 1, let kind = kinds[word.kinds.first!] else { return false }
-            return contradicts((kind.count + word.unkinded, kind.mass + word.unkindedMass))
+            return contradicts(kind.merged(with: word.kindless))
         }.keys.sorted()
+    }
+}
+
+/// Some classes: how many, and the probability they hold together in one image.
+struct ClassGroup {
+    var count = 0
+    var mass: Float = 0
+
+    mutating func add(_ probability: Float) {
+        count += 1
+        mass += probability
+    }
+
+    func merged(with other: ClassGroup) -> ClassGroup {
+        ClassGroup(count: count + other.count, mass: mass + other.mass)
     }
 }
 
