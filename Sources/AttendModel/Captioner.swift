@@ -36,22 +36,14 @@ public final class Captioner: @unchecked Sendable {
         var constraints = Array(repeating: DecodingConstraints.none, count: count)
         var labels = Array(repeating: [ImageLabel](), count: count)
         var absent = Array(repeating: [String](), count: count)
-        if let classifier = model.classifier {
-            let K = classifier.classCount
-            let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
-            for i in 0..<count {
-                let row = probabilities[(i * K)..<((i + 1) * K)]
-                constraints[i] = classifier.constraints(row, vocabulary: vocabulary, options: grounding)
-                labels[i] = classifier.labels(row, threshold: grounding.reportThreshold)
+        for (i, heads) in headProbabilities(grid: grid, count: count).enumerated() {
+            if let classifier = model.classifier, let classes = heads.classes {
+                constraints[i] = classifier.constraints(classes, vocabulary: vocabulary, options: grounding)
+                labels[i] = classifier.labels(classes, threshold: grounding.reportThreshold)
             }
-        }
-        if let presence = model.presence {
-            let J = presence.objectCount
-            let probabilities = presence.probabilities(grid: grid, images: count)     // (B, J)
-            for i in 0..<count {
-                let row = probabilities[(i * J)..<((i + 1) * J)]
-                constraints[i].ban(presence.absentTokens(row, vocabulary: vocabulary, options: grounding))
-                absent[i] = presence.absentObjects(row, options: grounding).map(\.name)
+            if let presence = model.presence, let objects = heads.objects {
+                constraints[i].ban(presence.absentTokens(objects, vocabulary: vocabulary, options: grounding))
+                absent[i] = presence.absentObjects(objects, options: grounding).map(\.name)
             }
         }
         var captions = beamSearch(decoder: decoder, prepared: prepared, images: count, vocabulary: vocabulary,
@@ -63,21 +55,28 @@ public final class Captioner: @unchecked Sendable {
     /// grid (B, L, C) → what each image's heads see at least `threshold` probable: the classifier's labels and the
     /// presence heads' objects (each empty without its head).
     public func sights(grid: [Float], count: Int, threshold: Float) -> [ImageSight] {
-        var sights = Array(repeating: ImageSight(), count: count)
-        if let classifier = model.classifier {
-            let K = classifier.classCount
-            let probabilities = classifier.probabilities(grid: grid, images: count)   // (B, K)
-            for i in 0..<count {
-                sights[i].labels = classifier.labels(probabilities[(i * K)..<((i + 1) * K)], threshold: threshold)
+        headProbabilities(grid: grid, count: count).map { heads in
+            var sight = ImageSight()
+            if let classifier = model.classifier, let classes = heads.classes {
+                sight.labels = classifier.labels(classes, threshold: threshold)
             }
-        }
-        if let presence = model.presence {
-            let J = presence.objectCount
-            let probabilities = presence.probabilities(grid: grid, images: count)     // (B, J)
-            for i in 0..<count {
-                sights[i].objects = presence.scores(probabilities[(i * J)..<((i + 1) * J)], threshold: threshold)
+            if let presence = model.presence, let objects = heads.objects {
+                sight.objects = presence.scores(objects, threshold: threshold)
             }
+            return sight
         }
-        return sights
+    }
+
+    /// grid (B, L, C) → per image, the classifier's class probabilities (K) and the presence heads' object
+    /// probabilities (J), each nil without its head: one (B × C) · (C × K) and one (B × C) · (C × J) product for the
+    /// whole batch.
+    private func headProbabilities(grid: [Float], count: Int)
+        -> [(classes: ArraySlice<Float>?, objects: ArraySlice<Float>?)] {
+        let classes = model.classifier.map { ($0.probabilities(grid: grid, images: count), $0.classCount) }   // (B, K)
+        let objects = model.presence.map { ($0.probabilities(grid: grid, images: count), $0.objectCount) }    // (B, J)
+        func row(_ rows: ([Float], Int)?, _ i: Int) -> ArraySlice<Float>? {
+            rows.map { all, width in all[(i * width)..<((i + 1) * width)] }
+        }
+        return (0..<count).map { (row(classes, $0), row(objects, $0)) }
     }
 }
