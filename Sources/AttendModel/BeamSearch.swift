@@ -16,8 +16,9 @@ public struct CaptionOptions: Sendable, Equatable {
     public var maxWords = 20
     /// When > 0, a word that would repeat an n-gram of this length already in the hypothesis is not allowed, unless
     /// the word is one that captions rightly repeat (`Vocabulary.repeatableWords`: "on a … on a", "a red circle and a
-    /// red square"). 2 by default: it stops the loops of "a man is riding a bike on a bike", and scored +0.6 CIDEr-D
-    /// on Flickr8k's dev split and +0.3 on the COCO photos with the default model (docs/GROUNDING.md). 0: off.
+    /// red square"). While it is on, no word directly follows itself either, repeatable or not ("are are"). 2 by
+    /// default: it stops the loops of "a man is riding a bike on a bike", and scored +0.6 CIDEr-D on Flickr8k's dev
+    /// split and +0.3 on the COCO photos with the default model (docs/GROUNDING.md). 0: off.
     public var noRepeatNgram = 2
     /// α of the length normalisation score / length^α: 0 ranks by total log-probability (short captions win),
     /// 1 by the mean per word. 1 scored best on Flickr8k's dev split with the default model (docs/TRAINING.md).
@@ -105,11 +106,14 @@ private struct Hypothesis {
     }
 
     /// The words that would repeat an n-gram of length n already present: each word that followed an earlier
-    /// occurrence of the hypothesis's last n − 1 words, except `repeatable` ones (Vocabulary.repeatableWords).
+    /// occurrence of the hypothesis's last n − 1 words, except `repeatable` ones (Vocabulary.repeatableWords), and the
+    /// last word itself.
     func repeatingWords(n: Int, repeatable: Set<Int32>) -> Set<Int32> {
-        guard n > 0, ids.count >= n else { return [] }
+        guard n > 0, let last = ids.last else { return [] }
+        // No word follows itself ("are are", "a a"), repeatable or not: captions never stutter.
+        var words: Set<Int32> = [last]
+        guard ids.count >= n else { return words }
         let tail = ids.suffix(n - 1)
-        var words: Set<Int32> = []
         for start in 0...(ids.count - n) where ids[start..<(start + n - 1)].elementsEqual(tail) {
             let word = ids[start + n - 1]
             if !repeatable.contains(word) { words.insert(word) }

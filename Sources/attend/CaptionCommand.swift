@@ -96,7 +96,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Decoding steps at most; a caption still open then is returned unfinished.")
     var maxWords = 20
 
-    @Option(help: "Forbid repeating an n-gram of this length, unless it ends in a function word or a colour ('on a … on a', 'a red circle and a red square'); 0: off.")
+    @Option(help: "Forbid repeating an n-gram of this length, unless it ends in a function word or a colour ('on a … on a', 'a red circle and a red square'), and any word directly following itself ('are are'); 0: off.")
     var noRepeatNgram = CaptionOptions().noRepeatNgram
 
     @Option(help: "Length normalisation α: the caption with the best log-probability / length^α wins (0: total log-probability, which favours short captions; 1: mean per word).")

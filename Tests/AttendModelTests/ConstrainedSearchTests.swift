@@ -68,16 +68,23 @@ final class ConstrainedSearchTests: XCTestCase {
         return Set(grams.map { $0.map(String.init).joined(separator: " ") }).count < grams.count
     }
 
-    /// The caption the search must return: of every caption (none repeating an n-gram of `noRepeatNgram` words),
+    /// True when some word of `ids` directly follows itself.
+    func stutters(_ ids: [Int32]) -> Bool {
+        zip(ids, ids.dropFirst()).contains { $0 == $1 }
+    }
+
+    /// The caption the search must return: of every caption (none repeating an n-gram of `noRepeatNgram` words, and,
+    /// with the rule on, none where a word directly follows itself, "a" included),
     /// those meeting the most constraints; of these the finished ones if any; the best by mean log-probability per
     /// token (<end> included).
     func bruteForce(_ rules: DecodingConstraints, picture: [Float], maxWords: Int = 3,
-                    noRepeatNgram: Int = 0) -> (ids: [Int32], finished: Bool) {
+                    noRepeatNgram: Int = 0, stutterRule: Bool = true) -> (ids: [Int32], finished: Bool) {
         let captioner = Captioner(model: model)
         let grid = picture.withUnsafeBufferPointer { captioner.encoder.encode(images: $0.baseAddress!, batch: 1) }
         let prepared = captioner.decoder.prepare(grid: grid, images: 1)
         let all = everyCaption(banned: rules.banned, maxWords: maxWords)
             .filter { !repeatsNgram($0.ids, n: noRepeatNgram, repeatable: [Int32(model.vocabulary.id(of: "a"))]) }
+            .filter { noRepeatNgram == 0 || !stutterRule || !stutters($0.ids) }
         let most = all.map { metCount($0.ids, rules.required) }.max()!
         let meeting = all.filter { metCount($0.ids, rules.required) == most }
         let ended = meeting.filter(\.finished)
@@ -127,9 +134,9 @@ final class ConstrainedSearchTests: XCTestCase {
     }
 
     /// With "a" at id 4 the rule changes captions; at id 8, the word these pictures' captions repeat, the best
-    /// captions repeat it.
+    /// captions repeat it, and without the stutter clause some would write it twice in a row.
     func testRepetitionRuleEqualsBruteForce() {
-        var changed = 0, repeatingFunctionWord = 0
+        var changed = 0, repeatingFunctionWord = 0, stutterForbidden = 0
         for functionWordID in [4, 8] {
             model = Self.tinyModel(functionWordID: functionWordID)
             for (p, picture) in pictures(3).enumerated() {
@@ -142,12 +149,16 @@ final class ConstrainedSearchTests: XCTestCase {
                         XCTAssertEqual(found.finished, best.finished)
                         if best.ids != bruteForce(rules, picture: picture, maxWords: 4).ids { changed += 1 }
                         if repeatsNgram(best.ids, n: n, repeatable: []) { repeatingFunctionWord += 1 }
+                        let withoutStutterClause = bruteForce(rules, picture: picture, maxWords: 4, noRepeatNgram: n,
+                                                              stutterRule: false)
+                        if stutters(withoutStutterClause.ids) { stutterForbidden += 1 }
                     }
                 }
             }
         }
         XCTAssertGreaterThan(changed, 0, "the rule changes no caption of these pictures: the check proves nothing")
         XCTAssertGreaterThan(repeatingFunctionWord, 0, "no caption repeats the function word: untested")
+        XCTAssertGreaterThan(stutterForbidden, 0, "no best caption stutters without the clause: untested")
     }
 
     func testNarrowBeamMeetsEveryConstraintThatFits() {
