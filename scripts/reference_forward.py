@@ -22,7 +22,7 @@ def load_model(path):
     if raw[:8] != b"ATTENDMF":
         sys.exit(f"{path}: wrong magic")
     version, n = struct.unpack_from("<II", raw, 8)
-    assert version in (1, 2, 3), version
+    assert version in (1, 2, 3, 4, 5), version     # 4: config.attention; 5: presence heads (not read here)
     header = json.loads(raw[16:16 + n])
     payload = (16 + n + 63) // 64 * 64
     crc = struct.unpack_from("<I", raw, len(raw) - 4)[0]
@@ -250,6 +250,8 @@ def main():
     args = ap.parse_args()
     header, t, crc = load_model(args.model)
     config = header["config"]
+    if config.get("attention", "soft") != "soft":
+        sys.exit(f"{args.model}: a {config['attention']}-attention model; this reference runs soft attention")
     images = input_images(args.batch, config["encoder"]["imageSize"])
     result = {"config_name": args.config, "seed": args.seed, "vocabulary_size": config["vocabularySize"],
               "model_crc32": crc, "batch": args.batch, "max_words": args.max_words, "images": []}

@@ -117,6 +117,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "An object (person, car, couch) whose presence head gives less than this, or less than the object's share of the training photos, is not named (models with presence heads; 0 turns the rule off).")
     var absentThreshold: Float = GroundingOptions().absentThreshold
 
+    @Option(help: "λ: an object is also not named when its presence head's odds are under λ times those of its share of the training photos. 1 asks only that the photo not be evidence against it; 3 asks for clear evidence for it: fewer people written into photos without any (a rocket, a street), more photos of people captioned without them.")
+    var absentOdds: Float = GroundingOptions().absentOdds
+
     @Option(help: "A hard-attention model's context per word: expectation (β Σ α a, as the authors' sampler at test time), argmax (the most probable location) or sample (a location drawn from α, seeded by the picture). Soft models ignore it.")
     var hardInference: HardInference = CaptionOptions().hardInference
 
@@ -132,6 +135,7 @@ struct ModelOptions: ParsableArguments {
         guard (0...1).contains(labelThreshold) else { throw ValidationError("--label-threshold must be in 0...1") }
         guard (0...1).contains(banThreshold) else { throw ValidationError("--ban-threshold must be in 0...1") }
         guard (0...1).contains(absentThreshold) else { throw ValidationError("--absent-threshold must be in 0...1") }
+        guard absentOdds.isFinite && absentOdds > 0 else { throw ValidationError("--absent-odds must be more than 0") }
     }
 
     var groundingOptions: GroundingOptions {
@@ -139,6 +143,7 @@ struct ModelOptions: ParsableArguments {
         grounding.constraintThreshold = labelThreshold
         grounding.banThreshold = banThreshold
         grounding.absentThreshold = absentThreshold
+        grounding.absentOdds = absentOdds
         return grounding
     }
 

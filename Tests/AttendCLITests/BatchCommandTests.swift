@@ -156,6 +156,7 @@ final class BatchCommandTests: XCTestCase {
             (["batch", folder, "--resume"], "--resume needs --out"),
             (["batch", folder, "--batch", "0"], "--batch"),
             (["batch", folder, "--format", "xml"], "format"),
+            (["batch", folder, "--absent-odds", "0"], "--absent-odds"),
         ] {
             let run = try attend(arguments + ["--model", model], environment: [:])
             XCTAssertEqual(run.status, 64, "\(arguments): \(run.stderr)")

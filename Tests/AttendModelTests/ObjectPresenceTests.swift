@@ -1,4 +1,4 @@
-import AttendModel
+@testable import AttendModel
 import Foundation
 import XCTest
 
@@ -97,6 +97,23 @@ final class ObjectPresenceTests: XCTestCase {
         XCTAssertEqual(shared.absentObjects([0.9, 0.04][...], options: options).map(\.name), ["dog"])
         XCTAssertEqual(shared.absentObjects([0.81, 0.05][...], options: options).map(\.name), [])
         XCTAssertEqual(shared.absentObjects([0.01, 0.01][...], options: GroundingOptions(absentThreshold: 0)), [])
+    }
+
+    /// With λ = 3 an object needs odds of 3 × its share's: person's share 0.8 has odds 4, so 12, p = 12/13 ≈ 0.923;
+    /// dog's 0.01 gives p ≈ 0.0294, under the 0.05 threshold, which still decides.
+    func testAbsentOddsAskForEvidenceForTheObject() {
+        let shared = ObjectPresence(objects: [PresenceObject(name: "person", words: ["man"], share: 0.8),
+                                              PresenceObject(name: "dog", words: ["dog"], share: 0.01)],
+                                    weight: [0, 0], bias: [0, 0])
+        let options = GroundingOptions(absentThreshold: 0.05, absentOdds: 3)
+        XCTAssertEqual(shared.evidenceFloor(share: 0.8, odds: 3), 12.0 / 13.0, accuracy: 1e-6)
+        XCTAssertEqual(shared.evidenceFloor(share: 0.8, odds: 1), 0.8, accuracy: 1e-6)
+        XCTAssertEqual(shared.absentObjects([0.92, 0.049][...], options: options).map(\.name), ["person", "dog"])
+        XCTAssertEqual(shared.absentObjects([0.93, 0.051][...], options: options).map(\.name), [])
+        XCTAssertEqual(shared.absentObjects([0.92, 0.051][...], options: GroundingOptions(absentThreshold: 0.05))
+                        .map(\.name), [], "λ = 1: 0.92 is over the share")
+        XCTAssertEqual(shared.absentObjects([0.01, 0.01][...], options: GroundingOptions(absentThreshold: 0,
+                                                                                          absentOdds: 3)), [])
     }
 
     func testScoresAreTheObjectsAboveTheThresholdMostProbableFirst() {

@@ -16,7 +16,10 @@
 // reference caption would name it with less than `absentThreshold` probability, or with less than the share of
 // training photos that show it. The second clause is the photo's own evidence against the object (a likelihood
 // ratio below 1), whatever the prior: the heads learned Flickr8k's, where 77% of training photos show people, and
-// under it a kitchen is "probably a person"; a photo library's prior is unknown.
+// under it a kitchen is "probably a person"; a photo library's prior is unknown. `absentOdds` λ > 1 asks for
+// evidence for the object instead (a likelihood ratio of at least λ): the heads only know Flickr8k's photos, where
+// what is not a dog is mostly a person, so a rocket at dusk gets "person" 0.90 against a share of 0.77. It costs
+// captions of photos that do show people (docs/GROUNDING.md), so it is 1 unless asked for.
 
 public struct GroundingOptions: Sendable, Equatable {
     /// Off: captions come from the decoder alone (`--no-labels`).
@@ -35,10 +38,13 @@ public struct GroundingOptions: Sendable, Equatable {
     /// An object whose presence head gives less than this, or less than its share of the training photos, has its
     /// words banned (models with presence heads). 0 turns the presence rule off.
     public var absentThreshold: Float = 0.05
+    /// λ: an object is also absent when its head's odds are under λ times the odds of its share of the training
+    /// photos (1: under the share itself).
+    public var absentOdds: Float = 1
 
     public init(enabled: Bool = true, constraintThreshold: Float = 0.5, maxConstraints: Int = 3,
                 banThreshold: Float = 0.02, banMinimumClasses: Int = 10, reportThreshold: Float = 0.1,
-                absentThreshold: Float = 0.05) {
+                absentThreshold: Float = 0.05, absentOdds: Float = 1) {
         self.enabled = enabled
         self.constraintThreshold = constraintThreshold
         self.maxConstraints = maxConstraints
@@ -46,6 +52,7 @@ public struct GroundingOptions: Sendable, Equatable {
         self.banMinimumClasses = banMinimumClasses
         self.reportThreshold = reportThreshold
         self.absentThreshold = absentThreshold
+        self.absentOdds = absentOdds
     }
 
     public static let off = GroundingOptions(enabled: false)
@@ -147,7 +154,16 @@ extension ObjectPresence {
     public func absentObjects(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [PresenceObject] {
         precondition(probabilities.count == objectCount, "one probability per object")
         guard options.absentThreshold > 0 else { return [] }
-        return zip(objects, probabilities).filter { $0.1 < max(options.absentThreshold, $0.0.share ?? 0) }.map(\.0)
+        return zip(objects, probabilities).filter { object, p in
+            p < max(options.absentThreshold, object.share.map { evidenceFloor(share: $0, odds: options.absentOdds) } ?? 0)
+        }.map(\.0)
+    }
+
+    /// The probability whose odds are `odds` times those of `share`: the least a head may give an object that a
+    /// `share` of its training photos showed, for the photo to count as evidence of λ = `odds` for it.
+    func evidenceFloor(share: Float, odds: Float) -> Float {
+        let scaled = odds * share / (1 - share)            // share ∈ (0, 1): PresenceObject.problem
+        return scaled / (1 + scaled)
     }
 
     /// The tokens of the objects that one image's presence probabilities (J) call absent.
