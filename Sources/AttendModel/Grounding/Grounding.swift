@@ -112,40 +112,43 @@ extension ImageNetClassifier {
     /// `banThreshold`. A word whose classes are of several kinds has no kind group.
     func contradictedWords(_ probabilities: ArraySlice<Float>, options: GroundingOptions) -> [String] {
         let base = probabilities.startIndex
-        // Per word: all its classes, those of them of no kind, and the kinds of the others.
-        var words: [String: (own: ClassGroup, kindless: ClassGroup, kinds: Set<String>)] = [:]
-        var kinds: [String: ClassGroup] = [:]
-        for (k, entry) in classes.enumerated() {
-            let p = probabilities[base + k]
-            if let word = entry.word {
-                words[word, default: (ClassGroup(), ClassGroup(), [])].own.add(p)
-                if let kind = entry.kind { words[word]!.kinds.insert(kind) } else { words[word]!.kindless.add(p) }
-            }
-            if let kind = entry.kind { kinds[kind, default: ClassGroup()].add(p) }
+        func mass(_ classes: [Int]) -> Float { classes.reduce(0) { $0 + probabilities[base + $1] } }
+        func contradicts(_ count: Int, _ mass: @autoclosure () -> Float) -> Bool {
+            count >= options.banMinimumClasses && mass() < options.banThreshold
         }
-        func contradicts(_ group: ClassGroup) -> Bool {
-            group.count >= options.banMinimumClasses && group.mass < options.banThreshold
-        }
-        return words.filter { _, word in
-            guard !contradicts(word.own) else { return true }
-            guard word.kinds.count == 1, let kind = kinds[word.kinds.first!] else { return false }
-            return contradicts(kind.merged(with: word.kindless))
-        }.keys.sorted()
+        return banGroups.filter { group in
+            contradicts(group.own.count, mass(group.own))
+                || (!group.kind.isEmpty
+                    && contradicts(group.kind.count + group.kindless.count, mass(group.kind) + mass(group.kindless)))
+        }.map(\.word)
     }
 }
 
-/// Some classes: how many, and the probability they hold together in one image.
-struct ClassGroup {
-    var count = 0
-    var mass: Float = 0
+/// The classes rule 2 judges one caption word by, gathered once from the class table (class indices, ascending).
+struct BanGroup: Equatable, Sendable {
+    let word: String
+    /// Every class the word names.
+    let own: [Int]
+    /// Every class of the one kind the word's kinded classes are; empty when they are of no kind or of several.
+    let kind: [Int]
+    /// The word's classes of no kind, judged with its kind.
+    let kindless: [Int]
 
-    mutating func add(_ probability: Float) {
-        count += 1
-        mass += probability
-    }
-
-    func merged(with other: ClassGroup) -> ClassGroup {
-        ClassGroup(count: count + other.count, mass: mass + other.mass)
+    /// One group per word of `classes`, in word order.
+    static func groups(_ classes: [ImageNetClass]) -> [BanGroup] {
+        var own: [String: [Int]] = [:], kindless: [String: [Int]] = [:], wordKinds: [String: Set<String>] = [:]
+        var kinds: [String: [Int]] = [:]
+        for (k, entry) in classes.enumerated() {
+            if let kind = entry.kind { kinds[kind, default: []].append(k) }
+            guard let word = entry.word else { continue }
+            own[word, default: []].append(k)
+            if let kind = entry.kind { wordKinds[word, default: []].insert(kind) } else { kindless[word, default: []].append(k) }
+        }
+        return own.keys.sorted().map { word in
+            let kindsOfWord = wordKinds[word] ?? []
+            return BanGroup(word: word, own: own[word]!, kind: kindsOfWord.count == 1 ? kinds[kindsOfWord.first!]! : [],
+                            kindless: kindless[word] ?? [])
+        }
     }
 }
 

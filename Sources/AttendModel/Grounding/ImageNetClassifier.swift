@@ -13,6 +13,8 @@ public struct ImageNetClassifier: Equatable, Sendable {
     public let weight: [Float]
     /// (K)
     public let bias: [Float]
+    /// What rule 2 judges each caption word by (Grounding.swift).
+    let banGroups: [BanGroup]
 
     public init(classes: [ImageNetClass], weight: [Float], bias: [Float]) {
         precondition(!classes.isEmpty && bias.count == classes.count && weight.count % classes.count == 0,
@@ -20,6 +22,7 @@ public struct ImageNetClassifier: Equatable, Sendable {
         self.classes = classes
         self.weight = weight
         self.bias = bias
+        banGroups = BanGroup.groups(classes)
     }
 
     /// K
