@@ -142,7 +142,11 @@ struct BanGroup: Equatable, Sendable {
             if let kind = entry.kind { kinds[kind, default: []].append(k) }
             guard let word = entry.word else { continue }
             own[word, default: []].append(k)
-            if let kind = entry.kind { wordKinds[word, default: []].insert(kind) } else { kindless[word, default: []].append(k) }
+            if let kind = entry.kind {
+                wordKinds[word, default: []].insert(kind)
+            } else {
+                kindless[word, default: []].append(k)
+            }
         }
         return own.keys.sorted().map { word in
             let kindsOfWord = wordKinds[word] ?? []
@@ -158,7 +162,8 @@ extension ObjectPresence {
         precondition(probabilities.count == objectCount, "one probability per object")
         guard options.absentThreshold > 0 else { return [] }
         return zip(objects, probabilities).filter { object, p in
-            p < max(options.absentThreshold, object.share.map { evidenceFloor(share: $0, odds: options.absentOdds) } ?? 0)
+            let floor = object.share.map { evidenceFloor(share: $0, odds: options.absentOdds) } ?? 0
+            return p < max(options.absentThreshold, floor)
         }.map(\.0)
     }
 
