@@ -100,11 +100,19 @@ extension ImageNetClassifier {
 
     /// The word and every other word the table gives for the same thing.
     func forms(of word: String) -> [String] {
-        var result = [word]
-        for entry in classes where entry.word == word {
-            for other in entry.also where !result.contains(other) { result.append(other) }
+        wordForms[word] ?? [word]
+    }
+
+    /// Per word of `classes`: the word, then the other words its classes' entries give, in table order.
+    static func wordForms(_ classes: [ImageNetClass]) -> [String: [String]] {
+        var forms: [String: [String]] = [:]
+        for entry in classes {
+            guard let word = entry.word else { continue }
+            var list = forms[word] ?? [word]
+            for other in entry.also where !list.contains(other) { list.append(other) }
+            forms[word] = list
         }
-        return result
+        return forms
     }
 
     /// The words that one image's class probabilities (K) contradict, in word order: those with a group of classes

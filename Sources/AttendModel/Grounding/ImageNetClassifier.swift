@@ -15,6 +15,9 @@ public struct ImageNetClassifier: Equatable, Sendable {
     public let bias: [Float]
     /// What rule 2 judges each caption word by (Grounding.swift).
     let banGroups: [BanGroup]
+    /// Each caption word of the table and its other forms ("cat": "cats", "kitten"), gathered once: rules 1 and 2
+    /// ask for them per image.
+    let wordForms: [String: [String]]
 
     public init(classes: [ImageNetClass], weight: [Float], bias: [Float]) {
         precondition(!classes.isEmpty && bias.count == classes.count && weight.count % classes.count == 0,
@@ -23,6 +26,7 @@ public struct ImageNetClassifier: Equatable, Sendable {
         self.weight = weight
         self.bias = bias
         banGroups = BanGroup.groups(classes)
+        wordForms = Self.wordForms(classes)
     }
 
     /// K
